@@ -1,0 +1,15 @@
+import * as Schema from "effect/Schema"
+
+/** The envelope every listing shares: `pages` is ceil(total / limit), 0 when nothing matches. */
+export const Page = <A, I>(row: Schema.Schema<A, I>) =>
+  Schema.Struct({
+    rows: Schema.Array(row),
+    total: Schema.NonNegativeInt,
+    pages: Schema.NonNegativeInt,
+    page: Schema.NonNegativeInt
+  })
+
+export interface Paged<A> {
+  readonly rows: ReadonlyArray<A>
+  readonly pages: number
+}

@@ -1,0 +1,34 @@
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type { Paged } from "./Page.js"
+
+export interface PaginationOptions {
+  /** How many of pages 2..N are fetched at once; they are still emitted in order. Default 1. */
+  readonly concurrency?: number | undefined
+}
+
+const isLastPage = (requested: number, page: Paged<unknown>) => requested >= page.pages || page.rows.length === 0
+
+/**
+ * Every page of an offset-paged listing, in server order. The first page tells how many pages
+ * there are; the rest are fetched `concurrency` at a time. The scan ends at the last page or
+ * at the first empty one (the server may count rows it does not return), never on
+ * "collected < total".
+ */
+export const paginate = <P extends Paged<unknown>, E, R>(
+  fetchPage: (page: number) => Effect.Effect<P, E, R>,
+  first: number,
+  options?: PaginationOptions
+): Stream.Stream<P, E, R> =>
+  Stream.unwrap(
+    Effect.map(fetchPage(first), (firstPage) =>
+      isLastPage(first, firstPage)
+        ? Stream.succeed(firstPage)
+        : Stream.concat(
+          Stream.succeed(firstPage),
+          Stream.range(first + 1, firstPage.pages).pipe(
+            Stream.mapEffect(fetchPage, { concurrency: Math.max(1, options?.concurrency ?? 1) }),
+            Stream.takeWhile((page) => page.rows.length > 0)
+          )
+        ))
+  )

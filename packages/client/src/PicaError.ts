@@ -1,0 +1,100 @@
+import * as Schema from "effect/Schema"
+
+/** What every failure of a request carries: never a header, so never the secret. */
+const requestFields = {
+  method: Schema.String,
+  url: Schema.String,
+  status: Schema.optional(Schema.Number),
+  serverCode: Schema.optional(Schema.Number),
+  serverMessage: Schema.optional(Schema.String),
+  attempts: Schema.Number
+}
+
+const where = (error: { readonly method: string; readonly url: string; readonly status?: number | undefined }) =>
+  `${error.method} ${error.url}${error.status === undefined ? "" : ` answered ${error.status}`}`
+
+const saying = (error: { readonly serverMessage?: string | undefined }) =>
+  error.serverMessage === undefined ? "" : ` ("${error.serverMessage}")`
+
+const afterAttempts = (attempts: number) => (attempts > 1 ? ` after ${attempts} attempts` : "")
+
+/** 401 or 403: the secret is missing, unknown or revoked, or may not touch this connection. */
+export class PicaAuthError extends Schema.TaggedError<PicaAuthError>()("PicaAuthError", requestFields) {
+  override get message() {
+    return `${where(this)}${saying(this)}: check that PICA_SECRET_KEY is a current secret for this environment and may access this resource`
+  }
+}
+
+/** 404: the connection id or the route does not exist. */
+export class PicaNotFoundError extends Schema.TaggedError<PicaNotFoundError>()("PicaNotFoundError", requestFields) {
+  override get message() {
+    return `${where(this)}${saying(this)}: the connection or route does not exist; check the id and the base URL`
+  }
+}
+
+/** A 4xx other than 401/403/404/408/429, or parameters refused before any request was sent. */
+export class PicaBadRequestError extends Schema.TaggedError<PicaBadRequestError>()("PicaBadRequestError", {
+  ...requestFields,
+  field: Schema.optional(Schema.String),
+  reason: Schema.optional(Schema.String)
+}) {
+  override get message() {
+    return this.field === undefined
+      ? `${where(this)}${saying(this)}: the request was refused as malformed; check the parameters`
+      : `invalid parameter "${this.field}" for ${this.method} ${this.url}: ${this.reason ?? "malformed"}; no request was sent`
+  }
+}
+
+/** 429 still answered once the retry budget was spent. */
+export class PicaRateLimitError extends Schema.TaggedError<PicaRateLimitError>()("PicaRateLimitError", {
+  ...requestFields,
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    const wait = this.retryAfterMillis === undefined ? "" : `; the server asks to wait ${Math.ceil(this.retryAfterMillis / 1000)} s`
+    return `${where(this)}${afterAttempts(this.attempts)}: rate limit exceeded${wait}; retry later or lower the concurrency`
+  }
+}
+
+/** 5xx still answered once the retry budget was spent. */
+export class PicaServerError extends Schema.TaggedError<PicaServerError>()("PicaServerError", requestFields) {
+  override get message() {
+    return `${where(this)}${afterAttempts(this.attempts)}${saying(this)}: the Pica API is failing; retry later`
+  }
+}
+
+/** No usable answer: connection refused or reset, a body cut off, a per-attempt timeout. */
+export class PicaTransportError extends Schema.TaggedError<PicaTransportError>()("PicaTransportError", {
+  ...requestFields,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.method} ${this.url} failed${afterAttempts(this.attempts)}: ${this.reason}; check the base URL and the network`
+  }
+}
+
+/** A body that is not JSON, or JSON that does not match the expected shape. */
+export class PicaDecodeError extends Schema.TaggedError<PicaDecodeError>()("PicaDecodeError", {
+  ...requestFields,
+  path: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${where(this)} with a body the client cannot read at ${this.path}: ${this.reason}; the API may have changed, report it with this line`
+  }
+}
+
+export const PicaError = Schema.Union(
+  PicaAuthError,
+  PicaNotFoundError,
+  PicaBadRequestError,
+  PicaRateLimitError,
+  PicaServerError,
+  PicaTransportError,
+  PicaDecodeError
+)
+export type PicaError = typeof PicaError.Type
+
+/** Failures worth another attempt: rate limits, 408 and 5xx answers, transport faults and timeouts. */
+export const isTransient = (error: PicaError): boolean =>
+  error._tag === "PicaRateLimitError" || error._tag === "PicaServerError" || error._tag === "PicaTransportError"
