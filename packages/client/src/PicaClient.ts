@@ -1,5 +1,6 @@
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -74,6 +75,16 @@ const decodeConnection = decodeBody(Connection)
 const decodeConnectionsPage = decodeBody(ConnectionsPage)
 const decodeConnectorsPage = decodeBody(ConnectorsPage)
 
+/** What went wrong under the HTTP client, from its own words or its cause's. */
+const describe = (error: HttpClientError.HttpClientError): string => {
+  if (error.description !== undefined) return error.description
+  const cause = error.cause
+  if (!(cause instanceof Error)) return `${error.reason} error`
+  // Undici's AggregateError for a refused connection has an empty message but a code.
+  const code = (cause as { readonly code?: unknown }).code
+  return cause.message !== "" ? cause.message : typeof code === "string" ? code : cause.name
+}
+
 /** Builds the client over whichever `HttpClient` the application provides. */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const httpClient = yield* HttpClient.HttpClient
@@ -105,9 +116,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         Effect.map(response.text, (body): Answer => ({ status: response.status, headers: response.headers, body }))
       ),
       Effect.catchTags({
-        RequestError: (error) => Effect.fail(new PicaTransportError({ ...attempt, reason: error.description ?? error.reason })),
+        RequestError: (error) => Effect.fail(new PicaTransportError({ ...attempt, reason: describe(error) })),
         ResponseError: (error) =>
-          Effect.fail(new PicaTransportError({ ...attempt, reason: `the answer was cut off: ${error.description ?? error.reason}` }))
+          Effect.fail(new PicaTransportError({ ...attempt, reason: `the answer was cut off (${describe(error)})` }))
       }),
       Effect.timeoutFail({
         duration: requestTimeout,
