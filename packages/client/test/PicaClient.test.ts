@@ -1,7 +1,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { MockPica } from "@picasync/mock"
-import { Chunk, Duration, Effect, Exit, Fiber, Layer, Redacted, Stream, TestClock, Tracer } from "effect"
+import { Chunk, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Redacted, Stream, TestClock, Tracer } from "effect"
 import { ConnectionState } from "../src/Connection.js"
 import { PicaClient, type Options } from "../src/PicaClient.js"
 
@@ -305,6 +305,29 @@ describe("PicaClient", () => {
           assert.strictEqual(yield* requestCount, 2)
         }))
     }
+  })
+
+  describe("layerConfig", () => {
+    const fromEnv = (env: Record<string, string>) =>
+      Effect.flatMap(PicaClient, (client) => client.listConnections()).pipe(
+        Effect.provide(PicaClient.layerConfig({ maxRetries: 0 }).pipe(Layer.provide(NodeHttpClient.layerUndici))),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+      )
+
+    it.scopedLive("reads the secret, base URL and header name from the environment", () =>
+      Effect.gen(function*() {
+        const { mock } = yield* setup({ count: 4, authHeader: "x-one-secret" })
+        const page = yield* fromEnv({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICA_AUTH_HEADER: "x-one-secret" })
+        assert.strictEqual(page.total, (yield* activeIds(mock)).length)
+      }))
+
+    it.scopedLive("refuses a missing secret and a base URL that is not absolute, naming the variable", () =>
+      Effect.gen(function*() {
+        const missing = yield* Effect.flip(fromEnv({}))
+        assert.include(String(missing), "PICA_SECRET_KEY")
+        const relative = yield* Effect.flip(fromEnv({ PICA_SECRET_KEY: "sk_test_1", PICA_BASE_URL: "api.picaos.com" }))
+        assert.include(String(relative), "PICA_BASE_URL")
+      }))
   })
 
   describe("tracing", () => {
