@@ -1,0 +1,155 @@
+import { Context, Effect, Layer, Schema } from "effect"
+import type { Either, Scope } from "effect"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Faults from "./Faults.js"
+import * as Inventory from "./Inventory.js"
+import * as Random from "./Random.js"
+import * as RequestLog from "./RequestLog.js"
+import * as Server from "./Server.js"
+
+export const defaultSecret = "sk_test_mock_0000000000000000"
+export const defaultAuthHeader = "x-pica-secret"
+
+export interface MockPicaOptions {
+  /** Default 0: an ephemeral port, read it back from `url`. */
+  readonly port?: number
+  /** Default `127.0.0.1`. */
+  readonly host?: string
+  /** Seeds the generated inventory and the random faults. Default 1. */
+  readonly seed?: number
+  /** How many connections to generate. Default 50. */
+  readonly count?: number
+  /** An explicit initial inventory instead of generated rows, completed like `insert` does. */
+  readonly rows?: ReadonlyArray<Inventory.ConnectionInput>
+  /** Default `sk_test_mock_0000000000000000`; any string works, `sk_live_…` too. */
+  readonly secret?: string
+  /** The header carrying the secret. Default `x-pica-secret`. */
+  readonly authHeader?: string
+  /** Larger `limit`s are clamped to it. Default 100. */
+  readonly limitCap?: number
+  /** The faults in force from the start. */
+  readonly faults?: Faults.Faults
+  /** How many recent API requests the log keeps. Default 10,000. */
+  readonly requestLogLimit?: number
+  /** Add `"type": "Vault Connections"` to listing envelopes. Default false. */
+  readonly legacyEnvelope?: boolean
+}
+
+/** A running mock server: where it listens, and its controls. */
+export interface MockPicaServer {
+  /** The base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string
+  readonly port: number
+  readonly secret: string
+  readonly authHeader: string
+  /** The request log (API routes only), oldest first. */
+  readonly requests: Effect.Effect<ReadonlyArray<RequestLog.RequestLogEntry>>
+  readonly clearRequests: Effect.Effect<void>
+  /** The faults in force, with what is left of the script. */
+  readonly faults: Effect.Effect<Faults.Faults>
+  /** Merges `patch` into the faults (`null` turns one off) and restarts their counters. Dies on an invalid config. */
+  readonly setFaults: (patch: Faults.Faults) => Effect.Effect<void>
+  readonly clearFaults: Effect.Effect<void>
+  /** Every connection, active and inactive, in API order: the ground truth. */
+  readonly inventory: Effect.Effect<ReadonlyArray<Inventory.Connection>>
+  readonly insert: (
+    row: Inventory.ConnectionInput,
+    options?: Inventory.InsertOptions
+  ) => Effect.Effect<Inventory.Connection, Inventory.ConnectionExists | Inventory.InvalidConnection>
+  readonly remove: (id: string) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound>
+  readonly update: (
+    id: string,
+    patch: Inventory.ConnectionInput
+  ) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound | Inventory.InvalidConnection>
+  readonly deactivate: (id: string) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound>
+}
+
+export class MockPica extends Context.Tag("@picasync/mock/MockPica")<MockPica, MockPicaServer>() {}
+
+const validFaults = Schema.decodeUnknownSync(Faults.Faults, { onExcessProperty: "error" })
+
+const check = (valid: boolean, message: string): void => {
+  if (!valid) throw new Error(`MockPica: ${message}`)
+}
+
+const makeState = (options: MockPicaOptions): Server.State => {
+  const seed = options.seed ?? 1
+  const count = options.count ?? 50
+  const limitCap = options.limitCap ?? 100
+  const requestLogLimit = options.requestLogLimit ?? 10_000
+  check(Number.isSafeInteger(seed), "seed must be an integer")
+  check(Number.isSafeInteger(count) && count >= 0, "count must be an integer >= 0")
+  check(Number.isSafeInteger(limitCap) && limitCap >= 1, "limitCap must be an integer >= 1")
+  check(Number.isSafeInteger(requestLogLimit) && requestLogLimit >= 0, "requestLogLimit must be an integer >= 0")
+  return {
+    config: {
+      secret: options.secret ?? defaultSecret,
+      authHeader: (options.authHeader ?? defaultAuthHeader).toLowerCase(),
+      limitCap,
+      legacyEnvelope: options.legacyEnvelope ?? false
+    },
+    inventory: Inventory.make({ seed, count, rows: options.rows }),
+    // Its own stream, so fault decisions never depend on the inventory size.
+    faults: new Faults.FaultEngine(Random.make(seed ^ 0x0fa17), validFaults(options.faults ?? {}), performance.now()),
+    log: new RequestLog.RequestLog(requestLogLimit)
+  }
+}
+
+const listen = (server: http.Server, port: number, host: string): Effect.Effect<AddressInfo> =>
+  Effect.async<AddressInfo>((resume) => {
+    const onError = (error: Error) => resume(Effect.die(error))
+    server.once("error", onError)
+    server.listen(port, host, () => {
+      server.off("error", onError)
+      resume(Effect.succeed(server.address() as AddressInfo))
+    })
+  })
+
+const close = (server: http.Server): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    server.close(() => resume(Effect.void))
+    // Keep-alive connections would otherwise hold `close` open for seconds.
+    server.closeAllConnections()
+  })
+
+const fromEither = <A, E>(result: () => Either.Either<A, E>): Effect.Effect<A, E> =>
+  Effect.suspend(() => result())
+
+/**
+ * Starts a mock Pica server listening until the scope closes. Invalid options
+ * and a port already in use are defects.
+ */
+export const start = (options: MockPicaOptions = {}): Effect.Effect<MockPicaServer, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const state = yield* Effect.sync(() => makeState(options))
+    const host = options.host ?? "127.0.0.1"
+    const address = yield* Effect.acquireRelease(
+      Effect.suspend(() => {
+        const server = http.createServer(Server.handler(state))
+        return Effect.map(listen(server, options.port ?? 0, host), (address) => ({ server, address }))
+      }),
+      ({ server }) => close(server)
+    ).pipe(Effect.map(({ address }) => address))
+    const { inventory } = state
+    const update = (id: string, patch: Inventory.ConnectionInput) => fromEither(() => inventory.update(id, patch))
+    return {
+      url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
+      port: address.port,
+      secret: state.config.secret,
+      authHeader: state.config.authHeader,
+      requests: Effect.sync(() => state.log.all()),
+      clearRequests: Effect.sync(() => state.log.clear()),
+      faults: Effect.sync(() => state.faults.current),
+      setFaults: (patch) => Effect.sync(() => state.faults.set(validFaults(patch), performance.now())),
+      clearFaults: Effect.sync(() => state.faults.set(Faults.allOff, performance.now())),
+      inventory: Effect.sync(() => inventory.all()),
+      insert: (row, insertOptions) => fromEither(() => inventory.insert(row, insertOptions)),
+      remove: (id) => fromEither(() => inventory.remove(id)),
+      update,
+      deactivate: (id) => update(id, { active: false }).pipe(Effect.catchTag("InvalidConnection", Effect.die))
+    } satisfies MockPicaServer
+  }).pipe(Effect.withSpan("MockPica.start"))
+
+/** Provides `MockPica` for the lifetime of the layer. */
+export const layer = (options: MockPicaOptions = {}): Layer.Layer<MockPica> => Layer.scoped(MockPica, start(options))

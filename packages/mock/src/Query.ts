@@ -1,0 +1,118 @@
+import { Data, Either } from "effect"
+import type * as Connectors from "./Connectors.js"
+import * as Inventory from "./Inventory.js"
+
+/** A malformed query parameter, answered with 400. */
+export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
+  readonly param: string
+  readonly message: string
+}> {}
+
+export interface Paging {
+  /** Already clamped to the server's cap. */
+  readonly limit: number
+  readonly page: number
+  readonly offset: number
+}
+
+export interface ListConnectionsQuery extends Paging {
+  readonly filter: Inventory.ConnectionFilter
+}
+
+export interface ListConnectorsQuery extends Paging {
+  readonly filter: Connectors.ConnectorFilter
+}
+
+/** An empty value counts as absent, like a parameter that was not sent. */
+const text = (params: URLSearchParams, name: string): string | undefined => {
+  const value = params.get(name)
+  return value === null || value === "" ? undefined : value
+}
+
+/** A comma-separated list, matched any-of. */
+const list = (params: URLSearchParams, name: string): ReadonlySet<string> | undefined => {
+  const items = text(params, name)?.split(",").map((item) => item.trim()).filter((item) => item !== "")
+  return items === undefined || items.length === 0 ? undefined : new Set(items)
+}
+
+const positiveInteger = (params: URLSearchParams, name: string, fallback: number): Either.Either<number, InvalidParameter> => {
+  const value = text(params, name)
+  if (value === undefined) return Either.right(fallback)
+  const parsed = Number(value)
+  return /^\d+$/.test(value) && Number.isSafeInteger(parsed) && parsed >= 1
+    ? Either.right(parsed)
+    : Either.left(new InvalidParameter({ param: name, message: `${name} must be an integer >= 1, got "${value}"` }))
+}
+
+const boolean = <D extends boolean | undefined>(
+  params: URLSearchParams,
+  name: string,
+  fallback: D
+): Either.Either<boolean | D, InvalidParameter> => {
+  const value = text(params, name)
+  if (value === undefined) return Either.right(fallback)
+  if (value === "true" || value === "false") return Either.right(value === "true")
+  return Either.left(new InvalidParameter({ param: name, message: `${name} must be true or false, got "${value}"` }))
+}
+
+const identityType = (params: URLSearchParams): Either.Either<string | undefined, InvalidParameter> => {
+  const value = text(params, "identityType")
+  return value === undefined || (Inventory.identityTypes as ReadonlyArray<string>).includes(value)
+    ? Either.right(value)
+    : Either.left(
+      new InvalidParameter({
+        param: "identityType",
+        message: `identityType must be one of ${Inventory.identityTypes.join(", ")}, got "${value}"`
+      })
+    )
+}
+
+const paging = (params: URLSearchParams, limitCap: number): Either.Either<Paging, InvalidParameter> =>
+  Either.map(
+    Either.all({ limit: positiveInteger(params, "limit", 20), page: positiveInteger(params, "page", 1) }),
+    ({ limit, page }) => {
+      const clamped = Math.min(limit, limitCap)
+      return { limit: clamped, page, offset: (page - 1) * clamped }
+    }
+  )
+
+/** The ten parameters of `GET /v1/vault/connections`; unknown parameters are ignored. */
+export const listConnections = (
+  params: URLSearchParams,
+  limitCap: number
+): Either.Either<ListConnectionsQuery, InvalidParameter> =>
+  Either.map(
+    Either.all({ paging: paging(params, limitCap), active: boolean(params, "active", true), identityType: identityType(params) }),
+    ({ active, identityType, paging }) => ({
+      ...paging,
+      filter: {
+        active,
+        keys: list(params, "key"),
+        tags: list(params, "tags"),
+        platformVersion: text(params, "platformVersion"),
+        name: text(params, "name"),
+        identityType,
+        identity: text(params, "identity"),
+        platform: text(params, "platform")
+      }
+    })
+  )
+
+/** The parameters of `GET /v1/available-connectors`. */
+export const listConnectors = (
+  params: URLSearchParams,
+  limitCap: number
+): Either.Either<ListConnectorsQuery, InvalidParameter> =>
+  Either.map(
+    Either.all({ paging: paging(params, limitCap), authkit: boolean(params, "authkit", undefined) }),
+    ({ authkit, paging }) => ({
+      ...paging,
+      filter: {
+        platform: text(params, "platform"),
+        keys: list(params, "key"),
+        name: text(params, "name"),
+        category: text(params, "category"),
+        authkit
+      }
+    })
+  )

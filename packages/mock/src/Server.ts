@@ -1,0 +1,142 @@
+import { Either } from "effect"
+import type * as http from "node:http"
+import { setTimeout as sleep } from "node:timers/promises"
+import * as Admin from "./Admin.js"
+import * as ApiError from "./ApiError.js"
+import * as Connectors from "./Connectors.js"
+import type * as Faults from "./Faults.js"
+import * as Http from "./Http.js"
+import type * as Inventory from "./Inventory.js"
+import * as Page from "./Page.js"
+import * as Query from "./Query.js"
+import type * as RequestLog from "./RequestLog.js"
+
+export interface Config {
+  readonly secret: string
+  /** Lowercase, as Node presents request headers. */
+  readonly authHeader: string
+  readonly limitCap: number
+  /** Add `"type": "Vault Connections"` to listing envelopes, as older responses did. */
+  readonly legacyEnvelope: boolean
+}
+
+/** Everything a request can read or change. */
+export interface State {
+  readonly config: Config
+  readonly inventory: Inventory.Inventory
+  readonly faults: Faults.FaultEngine
+  readonly log: RequestLog.RequestLog
+}
+
+const connectionsPath = "/v1/vault/connections"
+const connectorsPath = "/v1/available-connectors"
+
+const invalid = (error: Query.InvalidParameter): Http.Reply =>
+  Http.json(400, ApiError.badRequest(error.message, { param: error.param }))
+
+const unknownConnection = (id: string): Http.Reply =>
+  Http.json(404, ApiError.notFound(`Connection ${id} not found`))
+
+const envelope = (state: State, page: Page.Page<unknown>, query: Query.Paging): Record<string, unknown> => {
+  const body = { rows: page.rows, total: page.total, pages: Page.pageCount(page.total, query.limit), page: query.page }
+  return state.config.legacyEnvelope ? { type: "Vault Connections", ...body } : body
+}
+
+/** Drops the middle row, as the real server drops rows whose connector definition is missing. */
+const withoutOneRow = <A>(rows: ReadonlyArray<A>): ReadonlyArray<A> => {
+  const dropped = Math.floor(rows.length / 2)
+  return [...rows.slice(0, dropped), ...rows.slice(dropped + 1)]
+}
+
+const listConnections = (state: State, url: URL, decision: Faults.Decision): Http.Reply => {
+  const parsed = Query.listConnections(url.searchParams, state.config.limitCap)
+  if (Either.isLeft(parsed)) return invalid(parsed.left)
+  const query = parsed.right
+  const page = state.inventory.list(query.filter, query.offset, query.limit)
+  const truncate = page.rows.length > 0 &&
+    (decision.truncate || (!decision.scripted && state.faults.truncateListing(query.page)))
+  const served = truncate ? { ...page, rows: withoutOneRow(page.rows) } : page
+  const body = JSON.stringify(envelope(state, served, query))
+  // The page is already serialized, so the drift only shows from the next request on.
+  const drift = state.faults.driftAfter(query.page)
+  if (drift !== undefined) {
+    state.inventory.drift(query.filter.active, {
+      insert: drift.insert ?? 0,
+      delete: drift.delete ?? 0,
+      update: drift.update ?? 0
+    })
+  }
+  const faults = [truncate ? "truncate" : undefined, drift !== undefined ? "drift" : undefined].filter((f) => f !== undefined)
+  return { status: 200, body, fault: faults.length === 0 ? undefined : faults.join(",") }
+}
+
+const listConnectors = (state: State, url: URL): Http.Reply => {
+  const parsed = Query.listConnectors(url.searchParams, state.config.limitCap)
+  if (Either.isLeft(parsed)) return invalid(parsed.left)
+  const query = parsed.right
+  return Http.json(200, envelope(state, Connectors.list(query.filter, query.offset, query.limit), query))
+}
+
+const patchConnection = async (state: State, req: http.IncomingMessage, id: string): Promise<Http.Reply> => {
+  const body = await Http.readJson(req)
+  const tags = typeof body === "object" && body !== null ? (body as { readonly tags?: unknown }).tags : undefined
+  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === "string")) {
+    return Http.json(400, ApiError.badRequest("Body must be a JSON object { \"tags\": string[] }"))
+  }
+  return Either.match(state.inventory.update(id, { tags }), {
+    onLeft: () => unknownConnection(id),
+    onRight: (row) => Http.json(200, row)
+  })
+}
+
+const route = async (state: State, req: http.IncomingMessage, url: URL, decision: Faults.Decision): Promise<Http.Reply> => {
+  if (req.headers[state.config.authHeader] !== state.config.secret) return Http.json(401, ApiError.unauthorized)
+  const path = url.pathname.length > 1 && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname
+  if (path === connectionsPath && req.method === "GET") return listConnections(state, url, decision)
+  if (path === connectorsPath && req.method === "GET") return listConnectors(state, url)
+  if (path.startsWith(`${connectionsPath}/`) && !path.slice(connectionsPath.length + 1).includes("/")) {
+    const id = decodeURIComponent(path.slice(connectionsPath.length + 1))
+    switch (req.method) {
+      case "GET": {
+        const row = state.inventory.get(id)
+        return row === undefined ? unknownConnection(id) : Http.json(200, row)
+      }
+      case "PATCH":
+        return patchConnection(state, req, id)
+      case "DELETE":
+        return Either.isLeft(state.inventory.remove(id)) ? unknownConnection(id) : Http.json(200, {})
+    }
+  }
+  return Http.json(404, ApiError.notFound(`No route for ${req.method} ${url.pathname}`))
+}
+
+const serveApi = async (state: State, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+  const time = new Date().toISOString()
+  const decision = state.faults.decide(performance.now())
+  if (decision.delayMs > 0) await sleep(decision.delayMs)
+  const reply = decision.injected ?? (await route(state, req, url, decision))
+  Http.send(res, reply, state.faults.rateLimitHeaders(performance.now()), decision.cut)
+  const fault = [decision.fault, reply.fault].filter((f) => f !== undefined).join(",")
+  state.log.add({
+    method: req.method ?? "GET",
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    status: reply.status,
+    time,
+    ...(fault === "" ? {} : { fault })
+  })
+}
+
+/** The node:http request listener: admin routes under `/__admin`, the API everywhere else. */
+export const handler = (state: State) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const url = new URL(req.url ?? "/", "http://mock.invalid")
+  const served = url.pathname === Admin.prefix || url.pathname.startsWith(`${Admin.prefix}/`)
+    ? Admin.handle(state, req, res, url)
+    : serveApi(state, req, res, url)
+  served.catch((error: unknown) => {
+    // A bug in the mock must still answer, or the client under test would hang.
+    if (!res.headersSent) Http.send(res, Http.json(500, ApiError.forStatus(500)), {})
+    else res.destroy()
+    console.error("@picasync/mock: request failed", error)
+  })
+}

@@ -1,0 +1,6 @@
+export * as ApiError from "./ApiError.js"
+export * as Connectors from "./Connectors.js"
+export * as Faults from "./Faults.js"
+export * as Inventory from "./Inventory.js"
+export * as MockPica from "./MockPica.js"
+export * as RequestLog from "./RequestLog.js"
