@@ -1,0 +1,116 @@
+import { type SQL, sql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import { Database } from "./db/Database.js"
+import type { ChangeKind } from "./db/schema.js"
+import * as Staging from "./Staging.js"
+
+/** What applying one run changed in the mirror. */
+export interface MirrorCounts {
+  readonly inserted: number
+  readonly updated: number
+  readonly unchanged: number
+  readonly deleted: number
+  readonly restored: number
+}
+
+export interface StagedRun {
+  readonly runId: number
+  readonly source: string
+  /** ISO 8601; stamps every row and change this run writes. */
+  readonly now: string
+}
+
+/** Staged rows and the mirror row of the same connection, if any. */
+const stagedWithMirror = (run: StagedRun) => sql`
+  FROM staged_connections s
+  LEFT JOIN connections c ON c.source = ${run.source} AND c.id = s.id
+  WHERE s.run_id = ${run.runId}`
+
+/** Live mirror rows of the source that the run did not stage: gone from the API. */
+const missingFromStaging = (run: StagedRun) => sql`
+  source = ${run.source} AND deleted_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM staged_connections s WHERE s.run_id = ${run.runId} AND s.id = connections.id)`
+
+/** `{ field: { old, new } }` over the API fields (unknown ones included) whose JSON differs. */
+const changedFields = sql`(
+  SELECT json_group_object(k.key, json_object('old', c.raw -> k.key, 'new', s.raw -> k.key))
+  FROM (SELECT key FROM json_each(c.raw) UNION SELECT key FROM json_each(s.raw)) k
+  WHERE (c.raw -> k.key) IS NOT (s.raw -> k.key))`
+
+const recordChanges = (run: StagedRun) => [
+  sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, changed_fields, observed_at)
+    SELECT ${run.runId}, ${run.source}, s.id,
+      CASE WHEN c.id IS NULL THEN 'inserted' WHEN c.deleted_at IS NULL THEN 'updated' ELSE 'restored' END,
+      CASE WHEN c.id IS NULL OR c.content_hash = s.content_hash THEN NULL ELSE ${changedFields} END,
+      ${run.now}
+    ${stagedWithMirror(run)}
+      AND (c.id IS NULL OR c.content_hash <> s.content_hash OR c.deleted_at IS NOT NULL)`,
+  sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, observed_at)
+    SELECT ${run.runId}, ${run.source}, id, 'deleted', ${run.now} FROM connections WHERE ${missingFromStaging(run)}`
+]
+
+/** Inserts new rows and rewrites only those whose content changed or that come back from a tombstone. */
+const upsertConnections = (run: StagedRun) =>
+  sql`INSERT INTO connections (source, id, key, platform, platform_version, name, type, environment, identity,
+      identity_type, description, state, version, active, created_at, tags, raw, content_hash, first_seen_at,
+      last_seen_at, deleted_at)
+    SELECT ${run.source}, s.id, s.raw ->> '$.key', s.raw ->> '$.platform', s.raw ->> '$.platformVersion',
+      s.raw ->> '$.name', s.raw ->> '$.type', s.raw ->> '$.environment', s.raw ->> '$.identity',
+      s.raw ->> '$.identityType', s.raw ->> '$.description', s.raw ->> '$.state', s.raw ->> '$.version',
+      s.raw ->> '$.active', s.raw ->> '$.createdAt', coalesce(s.raw -> '$.tags', '[]'), s.raw, s.content_hash,
+      ${run.now}, ${run.now}, NULL
+    FROM staged_connections s WHERE s.run_id = ${run.runId}
+    ON CONFLICT (source, id) DO UPDATE SET
+      key = excluded.key, platform = excluded.platform, platform_version = excluded.platform_version,
+      name = excluded.name, type = excluded.type, environment = excluded.environment, identity = excluded.identity,
+      identity_type = excluded.identity_type, description = excluded.description, state = excluded.state,
+      version = excluded.version, active = excluded.active, created_at = excluded.created_at, tags = excluded.tags,
+      raw = excluded.raw, content_hash = excluded.content_hash, last_seen_at = excluded.last_seen_at, deleted_at = NULL
+    WHERE connections.content_hash <> excluded.content_hash OR connections.deleted_at IS NOT NULL`
+
+const tombstoneMissing = (run: StagedRun) =>
+  sql`UPDATE connections SET deleted_at = ${run.now} WHERE ${missingFromStaging(run)}`
+
+/** The tag rows of connections this run inserted or whose tags it changed; tombstones keep theirs. */
+const replaceTags = (run: StagedRun) => {
+  const retagged = sql`SELECT connection_id FROM connection_changes
+    WHERE run_id = ${run.runId} AND (kind = 'inserted' OR changed_fields -> '$.tags' IS NOT NULL)`
+  return [
+    sql`DELETE FROM connection_tags WHERE source = ${run.source} AND connection_id IN (${retagged})`,
+    sql`INSERT OR IGNORE INTO connection_tags (source, connection_id, tag)
+      SELECT c.source, c.id, t.value FROM connections c, json_each(c.tags) t
+      WHERE c.source = ${run.source} AND c.id IN (${retagged})`
+  ]
+}
+
+/**
+ * Applies a run's staged rows to the mirror: inserts, updates (by content hash), restores and
+ * tombstones, each recorded in `connection_changes`, and the tag rows that follow. The staged rows
+ * must be the source's complete inventory, or every missing id must have been confirmed gone.
+ * Run it inside `Database.transaction`, so all of it lands at commit or none of it does.
+ */
+export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
+  const db = yield* Database
+  const statements: ReadonlyArray<SQL> = [
+    ...recordChanges(run),
+    upsertConnections(run),
+    tombstoneMissing(run),
+    ...replaceTags(run)
+  ]
+  for (const statement of statements) {
+    yield* db.query("mirror update", (orm) => orm.run(statement))
+  }
+  const kinds = yield* db.query("mirror update", (orm) =>
+    orm.all<{ kind: ChangeKind; changes: number }>(
+      sql`SELECT kind, count(*) AS changes FROM connection_changes WHERE run_id = ${run.runId} GROUP BY kind`
+    ))
+  const staged = yield* Staging.countStaged(run.runId)
+  const changes = (kind: ChangeKind) => kinds.find((row) => row.kind === kind)?.changes ?? 0
+  const counts = {
+    inserted: changes("inserted"),
+    updated: changes("updated"),
+    deleted: changes("deleted"),
+    restored: changes("restored")
+  }
+  return { ...counts, unchanged: staged - counts.inserted - counts.updated - counts.restored } satisfies MirrorCounts
+})

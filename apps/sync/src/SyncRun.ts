@@ -1,0 +1,60 @@
+import { and, eq } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import { Database } from "./db/Database.js"
+import { type RunStatus, syncRuns } from "./db/schema.js"
+import type { MirrorCounts } from "./Mirror.js"
+import { isoNow } from "./Now.js"
+
+/** What the fetch phase of a run did, recorded whether or not the run succeeds. */
+export interface FetchStats {
+  readonly pagesFetched: number
+  readonly rowsFetched: number
+  readonly idsChecked: number
+  readonly driftDetected: boolean
+}
+
+export interface Outcome {
+  readonly status: Exclude<RunStatus, "running">
+  readonly fetched: FetchStats
+  readonly counts?: MirrorCounts | undefined
+  readonly error?: string | undefined
+}
+
+/**
+ * Records a new run of `source` as `running` and returns its id. Called while holding the
+ * source's lock, so a run still marked `running` was left by a process that died.
+ */
+export const start = Effect.fn("SyncRun.start")(function*(source: string) {
+  const db = yield* Database
+  const now = yield* isoNow
+  yield* db.query("run log", (orm) =>
+    orm.update(syncRuns)
+      .set({ status: "interrupted", finishedAt: now, error: "the process running this sync stopped before it finished" })
+      .where(and(eq(syncRuns.source, source), eq(syncRuns.status, "running"))))
+  const [run] = yield* db.query("run log", (orm) =>
+    orm.insert(syncRuns).values({ source, startedAt: now, status: "running" }).returning({ id: syncRuns.id }))
+  return run!.id
+})
+
+/** Records how run `runId` ended; written outside the mirror's transaction, so failures stay recorded. */
+export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, outcome: Outcome) {
+  const db = yield* Database
+  const finishedAt = yield* isoNow
+  yield* db.query("run log", (orm) =>
+    orm.update(syncRuns)
+      .set({
+        status: outcome.status,
+        finishedAt,
+        ...outcome.fetched,
+        ...outcome.counts,
+        error: outcome.error ?? null
+      })
+      .where(eq(syncRuns.id, runId)))
+})
+
+/** The recorded row of run `runId`. */
+export const get = Effect.fn("SyncRun.get")(function*(runId: number) {
+  const db = yield* Database
+  const [run] = yield* db.query("run log", (orm) => orm.select().from(syncRuns).where(eq(syncRuns.id, runId)))
+  return run!
+})

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import { exitCode, main } from "./cli/main.js"
+
+/** Log lines go to stderr, so stdout holds only results (a summary line, JSON, the demo's tables). */
+const stderrLogger = Logger.make(({ date, logLevel, message }) => {
+  const text = Array.isArray(message) ? message.join(" ") : String(message)
+  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${text}\n`)
+})
+
+main(process.argv).pipe(
+  Effect.provide(NodeContext.layer),
+  Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: (exit, onExit) => onExit(exitCode(exit))
+  })
+)

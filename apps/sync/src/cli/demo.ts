@@ -1,0 +1,129 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { MockPica } from "@picasync/mock"
+import { sql } from "drizzle-orm"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { Database } from "../db/Database.js"
+import * as Sync from "../Sync.js"
+import { summaryLine, table } from "./Output.js"
+import { databaseUrl, positive, syncLayer, type SyncSettings } from "./sync.js"
+
+/** The demo's rows live under their own source, so it never touches a real mirror in the same file. */
+const SOURCE = "demo"
+
+const examples: ReadonlyArray<readonly [title: string, query: string]> = [
+  [
+    "Live connections per platform",
+    `SELECT platform, count(*) AS connections, sum(active) AS active
+FROM connections WHERE source = 'demo' AND deleted_at IS NULL
+GROUP BY platform ORDER BY connections DESC LIMIT 5`
+  ],
+  [
+    "Connections that need attention",
+    `SELECT state, active, count(*) AS connections
+FROM connections WHERE source = 'demo' AND deleted_at IS NULL AND state <> 'operational'
+GROUP BY state, active ORDER BY connections DESC`
+  ],
+  [
+    "Tagged 'billing', through connection_tags",
+    `SELECT c.platform, c.name, c.tags
+FROM connection_tags t JOIN connections c ON c.source = t.source AND c.id = t.connection_id
+WHERE t.source = 'demo' AND t.tag = 'billing' AND c.deleted_at IS NULL LIMIT 3`
+  ],
+  [
+    "Older-shape rows and fields the client does not know, kept whole in raw",
+    `SELECT sum(state IS NULL) AS older_shape, sum(raw ->> '$.legacyRef' IS NOT NULL) AS with_legacy_ref
+FROM connections WHERE source = 'demo' AND deleted_at IS NULL`
+  ],
+  [
+    "The run log",
+    `SELECT id, status, rows_fetched, inserted, updated, unchanged, deleted, restored, drift_detected
+FROM sync_runs WHERE source = 'demo' ORDER BY id`
+  ]
+]
+
+const changesOfRun = (runId: number) =>
+  sql`SELECT ch.kind, ch.connection_id, c.platform, coalesce(ch.changed_fields, '') AS changed_fields
+    FROM connection_changes ch JOIN connections c ON c.source = ch.source AND c.id = ch.connection_id
+    WHERE ch.run_id = ${runId} ORDER BY ch.kind, ch.connection_id`
+
+/** Starts over: the demo source's rows from an earlier demo would blur what this one shows. */
+const resetDemoSource = Effect.fn("demo.reset")(function*() {
+  const db = yield* Database
+  const tables = ["connections", "connection_tags", "connection_changes", "sync_runs", "sync_locks"]
+  yield* db.transaction(
+    "demo reset",
+    Effect.forEach(tables, (name) => db.query("demo reset", (orm) => orm.run(sql`DELETE FROM ${sql.identifier(name)} WHERE source = ${SOURCE}`)))
+  )
+})
+
+/** Inserts, retags, deactivates and deletes a few connections, as users of the real API would. */
+const changeTheInventory = Effect.fn("demo.changeTheInventory")(function*(mock: MockPica.MockPicaServer) {
+  const active = (yield* mock.inventory).filter((row) => row.active && Array.isArray(row.tags))
+  const [retag1, retag2, deactivate1, deactivate2, delete1, delete2] = active.slice(10, 16).map((row) => row.id)
+  yield* Effect.forEach([1, 2, 3], () => mock.insert({}))
+  for (const id of [retag1!, retag2!]) {
+    const row = (yield* mock.inventory).find((r) => r.id === id)!
+    yield* mock.update(id, { tags: [...(row.tags as Array<string>), "vip"] })
+  }
+  yield* mock.deactivate(deactivate1!)
+  yield* mock.deactivate(deactivate2!)
+  yield* mock.remove(delete1!)
+  yield* mock.remove(delete2!)
+  yield* Console.log("Changed the mock: 3 connections created, 2 retagged, 2 deactivated, 2 deleted.\n")
+}, Effect.orDie)
+
+const showQuery = (title: string, query: string) =>
+  Effect.gen(function*() {
+    const db = yield* Database
+    const result = yield* db.query("demo query", (orm) => orm.all<Record<string, unknown>>(sql.raw(query)))
+    yield* Console.log(`-- ${title}\n${query};\n${table(result)}\n`)
+  })
+
+const demo = (mock: MockPica.MockPicaServer, settings: SyncSettings) =>
+  Effect.gen(function*() {
+    const db = yield* Database
+    const inventory = yield* mock.inventory
+    yield* Console.log(
+      `A mock Pica API is serving ${inventory.length} connections on ${mock.url} ` +
+        `(${inventory.filter((row) => !row.active).length} inactive, ` +
+        `${inventory.filter((row) => row.state === undefined).length} in the older shape).\n` +
+        `Mirroring them into ${settings.database.url} under source "${SOURCE}".\n`
+    )
+    yield* resetDemoSource()
+    yield* Console.log(`First sync:  ${summaryLine(yield* Sync.run(settings.sync))}\n`)
+    yield* changeTheInventory(mock)
+    const second = yield* Sync.run(settings.sync)
+    yield* Console.log(`Second sync: ${summaryLine(second)}\n`)
+    const changes = yield* db.query("demo query", (orm) => orm.all<Record<string, unknown>>(changesOfRun(second.id)))
+    yield* Console.log(`What the second sync recorded in connection_changes:\n${table(changes)}\n`)
+    yield* Effect.forEach(examples, ([title, query]) => showQuery(title, query))
+    yield* Console.log(`Explore it yourself: sqlite3 ${settings.database.url.replace(/^file:/, "")}`)
+  })
+
+const options = {
+  db: Options.text("db").pipe(
+    Options.withDefault("file:picasync-demo.db"),
+    Options.withDescription("Where to mirror the demo inventory (its rows go under source \"demo\")")
+  ),
+  count: Options.integer("count").pipe(Options.withDefault(3000), Options.withDescription("Connections the mock serves")),
+  seed: Options.integer("seed").pipe(Options.withDefault(2025), Options.withDescription("Seed of the mock's inventory"))
+}
+
+export const demoCommand = Command.make("demo", options, ({ count, db, seed }) =>
+  Effect.scoped(Effect.gen(function*() {
+    const url = yield* databaseUrl(db)
+    const mock = yield* MockPica.start({ count: yield* positive("--count", count), seed })
+    const settings: SyncSettings = {
+      secretKey: Redacted.make(mock.secret),
+      baseUrl: mock.url,
+      authHeader: mock.authHeader,
+      database: { url },
+      sync: { source: SOURCE, concurrency: 4, pageSize: 100, wait: false }
+    }
+    yield* Effect.provide(demo(mock, settings), syncLayer(settings))
+  }))).pipe(
+    Command.withDescription("Start a mock Pica API in-process, sync it, change it, sync again and show what changed")
+  )

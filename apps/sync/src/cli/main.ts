@@ -1,0 +1,37 @@
+import * as Command from "@effect/cli/Command"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import { demoCommand } from "./demo.js"
+import { syncCommand } from "./sync.js"
+
+const picasync = Command.make("picasync").pipe(
+  Command.withDescription("Mirror the Pica connection inventory into a libSQL database you can query offline"),
+  Command.withSubcommands([syncCommand, demoCommand])
+)
+
+const isUsageError = (error: unknown) =>
+  ValidationError.isValidationError(error) || (error as { readonly _tag?: unknown })._tag === "UsageError"
+
+/** 0 done, 1 a failed sync, 2 a usage error, 130 stopped by a signal. */
+export const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit)) return 0
+  if (Cause.isInterruptedOnly(exit.cause)) return 130
+  return Option.exists(Cause.failureOption(exit.cause), isUsageError) ? 2 : 1
+}
+
+/** One line for an expected failure (the CLI library prints its own usage errors), the whole cause for a defect. */
+const report = (cause: Cause.Cause<unknown>) => {
+  if (Cause.isInterruptedOnly(cause)) return Effect.void
+  const failure = Cause.failureOption(cause)
+  if (Option.isNone(failure)) return Console.error(`picasync: unexpected failure\n${Cause.pretty(cause)}`)
+  if (ValidationError.isValidationError(failure.value)) return Effect.void
+  return Console.error(`picasync: ${failure.value instanceof Error ? failure.value.message : String(failure.value)}`)
+}
+
+/** Runs the command line `argv` (as `process.argv`), reporting a failure on stderr. */
+export const main = (argv: ReadonlyArray<string>) =>
+  Command.run(picasync, { name: "picasync", version: "0.1.0" })(argv).pipe(Effect.tapErrorCause(report))

@@ -1,0 +1,128 @@
+import { type Client, createClient, LibsqlError } from "@libsql/client"
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql"
+import { migrate } from "drizzle-orm/libsql/migrator"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { fileURLToPath } from "node:url"
+import * as schema from "./schema.js"
+
+export type Orm = LibSQLDatabase<typeof schema>
+
+/** A libSQL call that failed; `code` is libSQL's (e.g. `SQLITE_BUSY`) when it gave one. */
+export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
+  operation: Schema.String,
+  reason: Schema.String,
+  code: Schema.optional(Schema.String)
+}) {
+  override get message() {
+    return `database ${this.operation} failed: ${this.reason}; check --db (PICASYNC_DB) and that the database is reachable and writable`
+  }
+
+  get isBusy() {
+    return this.code === "SQLITE_BUSY"
+  }
+}
+
+export interface DatabaseOptions {
+  /** `file:path.db`, `libsql://…` or `https://…`. */
+  readonly url: string
+  readonly authToken?: Redacted.Redacted<string> | undefined
+}
+
+/** How long a statement waits for another process's write lock before failing with `SQLITE_BUSY`. */
+const BUSY_TIMEOUT_MILLIS = 5_000
+const BUSY_RETRIES = 11
+
+const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url))
+
+const failure = (operation: string) => (cause: unknown) =>
+  new DatabaseError({
+    operation,
+    reason: cause instanceof Error ? cause.message : String(cause),
+    ...(cause instanceof LibsqlError ? { code: cause.code } : {})
+  })
+
+const open = (options: DatabaseOptions) =>
+  Effect.try({
+    try: () =>
+      createClient({
+        url: options.url,
+        ...(options.authToken === undefined ? {} : { authToken: Redacted.value(options.authToken) }),
+        timeout: BUSY_TIMEOUT_MILLIS,
+        // One connection: libSQL calls block the event loop, so a second in-process connection
+        // waiting on the first one's write lock could never be released.
+        concurrency: 1
+      }),
+    catch: failure("open")
+  })
+
+/**
+ * The mirror database: Drizzle over one `@libsql/client` connection, migrated on open.
+ * Every call is serialised; inside `transaction` calls run on the transaction.
+ */
+export class Database extends Effect.Service<Database>()("@picasync/sync/Database", {
+  scoped: Effect.fn("Database.open")(function*(options: DatabaseOptions) {
+    const client = yield* Effect.acquireRelease(open(options), (client) => Effect.sync(() => client.close()))
+    const orm: Orm = drizzle({ client, schema })
+    const permit = yield* Effect.makeSemaphore(1)
+    const currentTransaction = yield* FiberRef.make(Option.none<Orm>())
+
+    const attempt = <A>(operation: string, db: Orm, run: (orm: Orm) => Promise<A>) =>
+      Effect.tryPromise({ try: () => run(db), catch: failure(operation) })
+
+    /**
+     * Another process holding the write lock past the busy timeout is waited out, up to a minute.
+     * libSQL leaves a statement that failed with SQLITE_BUSY open, which breaks the next commit on
+     * that connection ("SQL statements in progress"), so each retry starts on a fresh connection.
+     */
+    const waitOutBusy = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      effect.pipe(
+        Effect.tapError((error) =>
+          error instanceof DatabaseError && error.isBusy ? Effect.promise(async () => await client.reconnect()) : Effect.void
+        ),
+        Effect.retry({ while: (error) => error instanceof DatabaseError && error.isBusy, times: BUSY_RETRIES })
+      )
+
+    /** Runs `run` on the open transaction of this fiber, else on its own. */
+    const query = <A>(operation: string, run: (orm: Orm) => Promise<A>): Effect.Effect<A, DatabaseError> =>
+      Effect.flatMap(FiberRef.get(currentTransaction), (transaction) =>
+        Option.match(transaction, {
+          onNone: () => permit.withPermits(1)(waitOutBusy(attempt(operation, orm, run))),
+          onSome: (tx) => attempt(operation, tx, run)
+        }))
+
+    /**
+     * Runs `effect` in one write transaction (`BEGIN IMMEDIATE`): committed if it succeeds,
+     * rolled back if it fails or is interrupted. Rerun from the start if the database stays busy,
+     * so `effect` must do nothing but database work.
+     */
+    const transaction = <A, E, R>(
+      operation: string,
+      effect: Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E | DatabaseError, R> =>
+      permit.withPermits(1)(waitOutBusy(
+        Effect.acquireUseRelease(
+          Effect.tryPromise({ try: () => client.transaction("write"), catch: failure(`${operation} (begin)`) }),
+          (tx) =>
+            effect.pipe(
+              // A libSQL transaction runs statements exactly like a client does.
+              Effect.locally(currentTransaction, Option.some(drizzle({ client: tx as unknown as Client, schema }))),
+              Effect.zipLeft(Effect.tryPromise({ try: () => tx.commit(), catch: failure(`${operation} (commit)`) }))
+            ),
+          (tx) => Effect.sync(() => tx.close())
+        )
+      )).pipe(Effect.withSpan(`Database.transaction ${operation}`))
+
+    if (options.url.startsWith("file:")) {
+      // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
+      yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
+    }
+    // Two processes opening a fresh database race to migrate; the loser's retry finds the work done.
+    yield* query("migration", (orm) => migrate(orm, { migrationsFolder })).pipe(Effect.retry({ times: 1 }))
+
+    return { query, transaction } as const
+  })
+}) {}

@@ -1,0 +1,127 @@
+import { sql } from "drizzle-orm"
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core"
+
+// Instants are ISO 8601 text, so SQL reads and compares them naturally.
+
+/**
+ * One row per connection and source. Typed columns are extracted from `raw`, the row as the API
+ * sent it (unknown fields included). A row is rewritten only when its `content_hash` changes.
+ */
+export const connections = sqliteTable(
+  "connections",
+  {
+    source: text("source").notNull(),
+    id: text("id").notNull(),
+    key: text("key").notNull(),
+    platform: text("platform").notNull(),
+    platformVersion: text("platform_version").notNull(),
+    name: text("name"),
+    type: text("type").notNull(),
+    environment: text("environment").notNull(),
+    identity: text("identity"),
+    identityType: text("identity_type"),
+    description: text("description").notNull(),
+    state: text("state"),
+    version: text("version").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    createdAt: text("created_at").notNull(),
+    /** JSON array; `[]` for rows of the older shape that carry no tags. */
+    tags: text("tags").notNull().default(sql`'[]'`),
+    raw: text("raw").notNull(),
+    contentHash: text("content_hash").notNull(),
+    firstSeenAt: text("first_seen_at").notNull(),
+    /** When a sync last wrote this row (inserted, updated or restored); unchanged rows are not rewritten. */
+    lastSeenAt: text("last_seen_at").notNull(),
+    deletedAt: text("deleted_at")
+  },
+  (table) => [
+    primaryKey({ columns: [table.source, table.id] }),
+    index("connections_platform_idx").on(table.source, table.platform)
+  ]
+)
+
+/** One row per tag of a connection, for joins; kept for tombstoned connections too. */
+export const connectionTags = sqliteTable(
+  "connection_tags",
+  {
+    source: text("source").notNull(),
+    connectionId: text("connection_id").notNull(),
+    tag: text("tag").notNull()
+  },
+  (table) => [
+    primaryKey({ columns: [table.source, table.connectionId, table.tag] }),
+    index("connection_tags_tag_idx").on(table.source, table.tag)
+  ]
+)
+
+export const changeKinds = ["inserted", "updated", "deleted", "restored"] as const
+export type ChangeKind = (typeof changeKinds)[number]
+
+/** One row per change a sync observed; never updated or deleted. */
+export const connectionChanges = sqliteTable(
+  "connection_changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: integer("run_id").notNull(),
+    source: text("source").notNull(),
+    connectionId: text("connection_id").notNull(),
+    kind: text("kind", { enum: changeKinds }).notNull(),
+    /** For `updated` and `restored`: `{ "<api field>": { "old": …, "new": … } }` of the fields that changed. */
+    changedFields: text("changed_fields"),
+    observedAt: text("observed_at").notNull()
+  },
+  (table) => [
+    index("connection_changes_connection_idx").on(table.source, table.connectionId),
+    index("connection_changes_run_idx").on(table.runId)
+  ]
+)
+
+export const runStatuses = ["running", "succeeded", "failed", "interrupted"] as const
+export type RunStatus = (typeof runStatuses)[number]
+
+/** One row per sync run, written outside the mirror's transaction so a failed run stays recorded. */
+export const syncRuns = sqliteTable(
+  "sync_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    source: text("source").notNull(),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+    status: text("status", { enum: runStatuses }).notNull(),
+    pagesFetched: integer("pages_fetched").notNull().default(0),
+    rowsFetched: integer("rows_fetched").notNull().default(0),
+    /** Connections fetched one by one (`GET /v1/vault/connections/{id}`) to confirm a deletion after drift. */
+    idsChecked: integer("ids_checked").notNull().default(0),
+    inserted: integer("inserted").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    unchanged: integer("unchanged").notNull().default(0),
+    deleted: integer("deleted").notNull().default(0),
+    restored: integer("restored").notNull().default(0),
+    driftDetected: integer("drift_detected", { mode: "boolean" }).notNull().default(false),
+    error: text("error")
+  },
+  (table) => [index("sync_runs_source_idx").on(table.source, table.id)]
+)
+
+/** At most one sync per source holds this row; a dead holder's row is taken over. */
+export const syncLocks = sqliteTable("sync_locks", {
+  source: text("source").primaryKey(),
+  /** Random per holder, so only the holder refreshes or releases it. */
+  holder: text("holder").notNull(),
+  pid: integer("pid").notNull(),
+  hostname: text("hostname").notNull(),
+  acquiredAt: text("acquired_at").notNull(),
+  heartbeatAt: text("heartbeat_at").notNull()
+})
+
+/** The rows a run has fetched, before they are applied; not part of the mirror, emptied after every run. */
+export const stagedConnections = sqliteTable(
+  "staged_connections",
+  {
+    runId: integer("run_id").notNull(),
+    id: text("id").notNull(),
+    raw: text("raw").notNull(),
+    contentHash: text("content_hash").notNull()
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.id] })]
+)

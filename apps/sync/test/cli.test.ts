@@ -1,0 +1,131 @@
+import { assert, describe, it } from "@effect/vitest"
+import { MockPica } from "@picasync/mock"
+import { NodeContext } from "@effect/platform-node"
+import { Cause, ConfigProvider, Effect, type Exit } from "effect"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { exitCode, main } from "../src/cli/main.js"
+import {
+  count,
+  mirrored,
+  mirrorSnapshot,
+  rows,
+  spawnCli,
+  sync,
+  synced,
+  tempDir,
+  truth,
+  waitFor
+} from "./harness.js"
+
+const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
+
+const runStatuses = (url: string) =>
+  Effect.map(rows<{ status: string }>(url, "SELECT status FROM sync_runs ORDER BY id"), (runs) => runs.map((run) => run.status))
+
+describe("picasync sync (CLI)", () => {
+  it.scopedLive("a usage error exits 2 with its message on stderr, before any database is created", () =>
+    Effect.gen(function*() {
+      const db = join(yield* tempDir, "never.db")
+      const cli = yield* spawnCli(["sync", "--db", db])
+      assert.strictEqual(yield* cli.exitCode, 2)
+      assert.include(cli.stderr(), "picasync: PICA_SECRET_KEY is not set")
+      assert.isFalse(existsSync(db))
+    }))
+
+  it.scopedLive("every malformed flag or variable is a usage error naming it, found before the database is opened", () =>
+    Effect.gen(function*() {
+      const db = join(yield* tempDir, "never.db")
+      const secret = { PICA_SECRET_KEY: "sk_test_x" }
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, Record<string, string>, string]> = [
+        [[], {}, "PICA_SECRET_KEY"],
+        [["--base-url", "api.picaos.com"], secret, "--base-url"],
+        [[], { ...secret, PICA_BASE_URL: "ftp://x" }, "PICA_BASE_URL"],
+        [["--auth-header", "x pica"], secret, "--auth-header"],
+        [["--db", "postgres://x/y"], secret, "--db"],
+        [["--concurrency", "0"], secret, "--concurrency"],
+        [["--page-size", "-5"], secret, "--page-size"],
+        [["--source", "a b"], secret, "--source"],
+        [["--watch", "soon"], secret, "--watch"]
+      ]
+      for (const [args, env, named] of cases) {
+        const database = args.includes("--db") ? [] : ["--db", db]
+        const exit = yield* main(["node", "picasync", "sync", ...database, ...args]).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
+          Effect.provide(NodeContext.layer),
+          Effect.exit
+        )
+        assert.strictEqual(exitCode(exit), 2, named)
+        assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), named)
+      }
+      const unknownFlag = yield* Effect.exit(Effect.provide(main(["node", "picasync", "sync", "--no-such-flag"]), NodeContext.layer))
+      assert.strictEqual(exitCode(unknownFlag), 2)
+      assert.isFalse(existsSync(db))
+    }))
+
+  it.scopedLive("two syncs at once: the second fails fast naming the holder; with --wait it queues and runs", () =>
+    Effect.gen(function*() {
+      // Slow answers keep the first sync inside its scan until the others have had their turn.
+      const mock = yield* MockPica.start({ count: 600, faults: { latency: 1500 } })
+      const dir = yield* tempDir
+      const url = `file:${join(dir, "mirror.db")}`
+      const start = (extra: ReadonlyArray<string> = []) =>
+        spawnCli(["sync", "--db", url, "--concurrency", "1", ...extra], apiEnv(mock))
+      const first = yield* start()
+      yield* waitFor("the first sync to take the lock", Effect.map(count(url, "SELECT 1 FROM sync_locks"), (locks) => locks === 1))
+      const second = yield* start()
+      const queued = yield* start(["--wait"])
+      assert.strictEqual(yield* second.exitCode, 1)
+      assert.include(second.stderr(), `another sync of source "test" is running (pid ${first.child.pid}`)
+      yield* waitFor("the queued sync to wait", Effect.sync(() => queued.stderr().includes("waiting: ")))
+      yield* mock.clearFaults
+      assert.strictEqual(yield* first.exitCode, 0)
+      assert.strictEqual(yield* queued.exitCode, 0)
+      assert.deepStrictEqual(yield* runStatuses(url), ["succeeded", "succeeded"])
+      assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))
+    }))
+
+  it.scopedLive("a sync SIGKILLed mid-run changes nothing, and the next sync takes over its lock and succeeds", () =>
+    Effect.gen(function*() {
+      const { ids, mock, url } = yield* synced(1500, 31)
+      yield* mock.insert({})
+      yield* mock.remove(ids[0]!)
+      const before = yield* mirrorSnapshot(url)
+      yield* mock.setFaults({ latency: 30 })
+      const cli = yield* spawnCli(["sync", "--db", url, "--concurrency", "1"], apiEnv(mock))
+      yield* waitFor("rows to be staged", Effect.map(count(url, "SELECT 1 FROM staged_connections"), (staged) => staged > 0))
+      cli.child.kill("SIGKILL")
+      yield* cli.exitCode
+      assert.deepStrictEqual(yield* mirrorSnapshot(url), before)
+      assert.deepStrictEqual(yield* rows(url, "SELECT pid FROM sync_locks"), [{ pid: cli.child.pid! }])
+      assert.deepStrictEqual(yield* runStatuses(url), ["succeeded", "running"])
+
+      yield* mock.clearFaults
+      const next = yield* sync({ mock, url })
+      assert.include(next, { status: "succeeded", inserted: 1, deleted: 1 })
+      assert.deepStrictEqual(yield* runStatuses(url), ["succeeded", "interrupted", "succeeded"])
+      assert.strictEqual(yield* count(url, "SELECT 1 FROM staged_connections"), 0)
+      assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))
+    }))
+
+  it.scopedLive("--watch syncs on its interval, prints each run as JSON, and stops cleanly on SIGTERM", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockPica.start({ count: 200, seed: 4 })
+      const dir = yield* tempDir
+      const url = `file:${join(dir, "mirror.db")}`
+      const cli = yield* spawnCli(["sync", "--db", url, "--watch", "1s", "--json"], apiEnv(mock))
+      yield* waitFor("a first run", Effect.map(runStatuses(url), (runs) => runs[0] === "succeeded"))
+      yield* mock.insert({})
+      yield* waitFor("a second run", Effect.map(runStatuses(url), (runs) => runs[1] === "succeeded"))
+      cli.child.kill("SIGTERM")
+      assert.strictEqual(yield* cli.exitCode, 130)
+      const printed = cli.stdout().trim().split("\n").map((line) => JSON.parse(line))
+      assert.include(printed[0], { id: 1, status: "succeeded", inserted: 200 })
+      assert.include(printed[1], { id: 2, status: "succeeded", inserted: 1, unchanged: 200 })
+      assert.notInclude((yield* runStatuses(url)).join(), "running")
+      assert.strictEqual(yield* count(url, "SELECT 1 FROM sync_locks"), 0)
+      assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))
+      const files = readdirSync(dir).map((file) => readFileSync(join(dir, file)).toString("latin1"))
+      for (const text of [cli.stdout(), cli.stderr(), ...files]) assert.notInclude(text, mock.secret)
+    }))
+})

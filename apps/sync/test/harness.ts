@@ -1,0 +1,160 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import { createClient } from "@libsql/client"
+import { PicaClient } from "@picasync/client"
+import { MockPica } from "@picasync/mock"
+import { Duration, Effect, Layer, Redacted } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { constants as osConstants, tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Database } from "../src/db/Database.js"
+import * as Progress from "../src/Progress.js"
+import * as Source from "../src/Source.js"
+import * as Sync from "../src/Sync.js"
+
+export type MockOptions = Parameters<typeof MockPica.start>[0]
+
+/** A fresh directory for the test's database files, removed with the scope. */
+export const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "picasync-test-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/** A libSQL file in a fresh temp directory. */
+export const tempDatabase = Effect.map(tempDir, (dir) => `file:${join(dir, "mirror.db")}`)
+
+/** Plain SQL against the test database, on a connection of its own. */
+export const sqlClient = (url: string) =>
+  Effect.acquireRelease(Effect.sync(() => createClient({ url })), (client) => Effect.sync(() => client.close()))
+
+export const rows = <A = Record<string, unknown>>(url: string, sql: string, args: ReadonlyArray<string | number> = []) =>
+  Effect.scoped(
+    Effect.flatMap(sqlClient(url), (client) =>
+      Effect.promise(() => client.execute({ sql, args: [...args] })).pipe(
+        Effect.map((result) => result.rows.map((row) => ({ ...row }) as A))
+      ))
+  )
+
+export const count = (url: string, sql: string, args: ReadonlyArray<string | number> = []) =>
+  Effect.map(rows<{ n: number }>(url, `SELECT count(*) AS n FROM (${sql})`, args), ([row]) => Number(row!.n))
+
+const mirrorTables = ["connections", "connection_tags", "connection_changes"] as const
+
+/**
+ * Counts every row written to the mirror's tables from now on, with triggers: the proof that a
+ * sync rewrote nothing, stronger than the run's own counts. Read it with `mirrorWrites`.
+ */
+export const countMirrorWrites = (url: string) =>
+  Effect.scoped(Effect.flatMap(sqlClient(url), (client) =>
+    Effect.promise(() =>
+      client.executeMultiple([
+        "CREATE TABLE test_writes (n INTEGER NOT NULL); INSERT INTO test_writes VALUES (0);",
+        ...mirrorTables.flatMap((table) =>
+          ["INSERT", "UPDATE", "DELETE"].map((event) =>
+            `CREATE TRIGGER test_${table}_${event} AFTER ${event} ON ${table} BEGIN UPDATE test_writes SET n = n + 1; END;`
+          )
+        )
+      ].join("\n"))
+    )))
+
+export const mirrorWrites = (url: string) =>
+  Effect.map(rows<{ n: number }>(url, "SELECT n FROM test_writes"), ([row]) => Number(row!.n))
+
+/** Every row of the three mirror tables, to compare before and after a failed run. */
+export const mirrorSnapshot = (url: string) =>
+  Effect.all(mirrorTables.map((table) => rows(url, `SELECT * FROM ${table} ORDER BY 1, 2, 3`)))
+
+export interface SyncSetup {
+  readonly mock: MockPica.MockPicaServer
+  readonly url: string
+  readonly secret?: string
+  readonly source?: string
+  readonly maxRetries?: number
+  readonly concurrency?: number
+  readonly wait?: boolean
+}
+
+/** One sync, as the CLI runs it: its own database handle and client, fast retries. */
+export const sync = (setup: SyncSetup) =>
+  Sync.run({
+    source: setup.source ?? Source.fromSecret(Redacted.make(setup.secret ?? setup.mock.secret)),
+    concurrency: setup.concurrency ?? 4,
+    pageSize: 100,
+    wait: setup.wait ?? false
+  }).pipe(
+    Effect.provide(Layer.mergeAll(
+      Database.Default({ url: setup.url }),
+      Progress.silent,
+      PicaClient.layer({
+        secretKey: Redacted.make(setup.secret ?? setup.mock.secret),
+        baseUrl: setup.mock.url,
+        maxRetries: setup.maxRetries ?? 2,
+        retryBaseDelay: Duration.millis(1),
+        retryMaxDelay: Duration.millis(5)
+      }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    ))
+  )
+
+/** The mock's ground truth as `id → row`. */
+export const truth = (mock: MockPica.MockPicaServer): Effect.Effect<Map<string, Record<string, unknown>>> =>
+  Effect.map(mock.inventory, (inventory) => new Map(inventory.map((row) => [row.id, row])))
+
+/** Live mirror rows of `source` as `id → raw row`. */
+export const mirrored = (url: string, source = "test") =>
+  Effect.map(
+    rows<{ id: string; raw: string }>(url, "SELECT id, raw FROM connections WHERE source = ? AND deleted_at IS NULL", [source]),
+    (live) => new Map(live.map((row) => [row.id, JSON.parse(row.raw) as Record<string, unknown>]))
+  )
+
+/** A mock with `count` connections, a database holding its first sync, and the ids of its active, tagged rows. */
+export const synced = (count: number, seed = 1) =>
+  Effect.gen(function*() {
+    const mock = yield* MockPica.start({ count, seed })
+    const url = yield* tempDatabase
+    yield* sync({ mock, url })
+    const activeWithTags = (yield* mock.inventory).filter((row) => row.active && Array.isArray(row.tags))
+    return { mock, url, ids: activeWithTags.map((row) => row.id) }
+  })
+
+/** Polls `condition` in real time until it holds (a failing check counts as not yet); dies after `seconds`. */
+export const waitFor = (what: string, condition: Effect.Effect<boolean>, seconds = 20) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + seconds * 1000
+    const check = Effect.catchAllCause(condition, () => Effect.succeed(false))
+    while (!(yield* check)) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
+      yield* Effect.sleep(Duration.millis(20))
+    }
+  })
+
+const appDir = fileURLToPath(new URL("..", import.meta.url))
+
+export interface CliProcess {
+  readonly child: ChildProcess
+  /** The exit code, or 128 + the signal's number when a signal ended it. */
+  readonly exitCode: Effect.Effect<number>
+  readonly stdout: () => string
+  readonly stderr: () => string
+}
+
+/** Runs `picasync …args` in a child process from the TypeScript sources, with only `env` set; killed with the scope. */
+export const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  Effect.acquireRelease(
+    Effect.sync((): CliProcess => {
+      const child = spawn(process.execPath, ["--conditions=@picasync/source", "--import", "tsx", "src/bin.ts", ...args], {
+        cwd: appDir,
+        env: { PATH: process.env.PATH ?? "", ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (chunk) => (stdout += chunk))
+      child.stderr.on("data", (chunk) => (stderr += chunk))
+      const exited = new Promise<number>((resolve) =>
+        child.once("exit", (code, signal) => resolve(code ?? 128 + (signal === null ? 0 : osConstants.signals[signal])))
+      )
+      return { child, exitCode: Effect.promise(() => exited), stdout: () => stdout, stderr: () => stderr }
+    }),
+    ({ child }) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+  )
