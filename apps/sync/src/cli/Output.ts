@@ -21,15 +21,3 @@ export const summaryLine = (run: Run) =>
 
 /** The run's summary on stdout: one line, or its `sync_runs` row as a JSON object. */
 export const printRun = (run: Run, json: boolean) => Console.log(json ? JSON.stringify(run) : summaryLine(run))
-
-const cell = (value: unknown) => (value === null || value === undefined ? "" : String(value))
-
-/** Rows as an aligned text table with a header, as `sqlite3 -column` prints them. */
-export const table = (rows: ReadonlyArray<Record<string, unknown>>) => {
-  if (rows.length === 0) return "(no rows)"
-  const columns = Object.keys(rows[0]!)
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)))
-  const line = (cells: ReadonlyArray<string>) => cells.map((text, i) => text.padEnd(widths[i]!)).join("  ").trimEnd()
-  return [line(columns), line(widths.map((width) => "-".repeat(width))), ...rows.map((row) => line(columns.map((column) => cell(row[column]))))]
-    .join("\n")
-}

@@ -7,8 +7,11 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { Database } from "../db/Database.js"
 import * as Sync from "../Sync.js"
-import { summaryLine, table } from "./Output.js"
-import { databaseUrl, positive, syncLayer, type SyncSettings } from "./sync.js"
+import { render } from "../query/Format.js"
+import * as Query from "../query/Query.js"
+import { summaryLine } from "./Output.js"
+import { databaseUrl } from "./databaseFlags.js"
+import { positive, syncLayer, type SyncSettings } from "./sync.js"
 
 /** The demo's rows live under their own source, so it never touches a real mirror in the same file. */
 const SOURCE = "demo"
@@ -17,20 +20,25 @@ const examples: ReadonlyArray<readonly [title: string, query: string]> = [
   [
     "Live connections per platform",
     `SELECT platform, count(*) AS connections, sum(active) AS active
-FROM connections WHERE source = 'demo' AND deleted_at IS NULL
+FROM live_connections WHERE source = 'demo'
 GROUP BY platform ORDER BY connections DESC LIMIT 5`
   ],
   [
     "Connections that need attention",
     `SELECT state, active, count(*) AS connections
-FROM connections WHERE source = 'demo' AND deleted_at IS NULL AND state <> 'operational'
+FROM unhealthy_connections WHERE source = 'demo'
 GROUP BY state, active ORDER BY connections DESC`
+  ],
+  [
+    "Went from operational to failed",
+    `SELECT observed_at, platform, environment, old_state, new_state
+FROM state_changes WHERE source = 'demo' AND old_state = 'operational' AND new_state = 'failed'`
   ],
   [
     "Tagged 'billing', through connection_tags",
     `SELECT c.platform, c.name, c.tags
-FROM connection_tags t JOIN connections c ON c.source = t.source AND c.id = t.connection_id
-WHERE t.source = 'demo' AND t.tag = 'billing' AND c.deleted_at IS NULL LIMIT 3`
+FROM connection_tags t JOIN live_connections c ON c.source = t.source AND c.id = t.connection_id
+WHERE t.source = 'demo' AND t.tag = 'billing' LIMIT 3`
   ],
   [
     "Older-shape rows and fields the client does not know, kept whole in raw",
@@ -44,10 +52,8 @@ FROM sync_runs WHERE source = 'demo' ORDER BY id`
   ]
 ]
 
-const changesOfRun = (runId: number) =>
-  sql`SELECT ch.kind, ch.connection_id, c.platform, coalesce(ch.changed_fields, '') AS changed_fields
-    FROM connection_changes ch JOIN connections c ON c.source = ch.source AND c.id = ch.connection_id
-    WHERE ch.run_id = ${runId} ORDER BY ch.kind, ch.connection_id`
+const changesOfRun = `SELECT kind, connection_id, platform, changed_fields FROM recent_changes
+  WHERE run_id = :run ORDER BY kind, connection_id`
 
 /** Starts over: the demo source's rows from an earlier demo would blur what this one shows. */
 const resetDemoSource = Effect.fn("demo.reset")(function*() {
@@ -63,28 +69,30 @@ const resetDemoSource = Effect.fn("demo.reset")(function*() {
 const changeTheInventory = Effect.fn("demo.changeTheInventory")(function*(mock: MockPica.MockPicaServer) {
   const active = (yield* mock.inventory).filter((row) => row.active && Array.isArray(row.tags))
   const [retag1, retag2, deactivate1, deactivate2, delete1, delete2] = active.slice(10, 16).map((row) => row.id)
+  const [fail1, fail2] = active.filter((row) => row.state === "operational").slice(0, 2).map((row) => row.id)
+  const [recover] = active.filter((row) => row.state === "degraded").map((row) => row.id)
   yield* Effect.forEach([1, 2, 3], () => mock.insert({}))
   for (const id of [retag1!, retag2!]) {
     const row = (yield* mock.inventory).find((r) => r.id === id)!
     yield* mock.update(id, { tags: [...(row.tags as Array<string>), "vip"] })
   }
+  yield* mock.update(fail1!, { state: "failed" })
+  yield* mock.update(fail2!, { state: "failed" })
+  yield* mock.update(recover!, { state: "operational" })
   yield* mock.deactivate(deactivate1!)
   yield* mock.deactivate(deactivate2!)
   yield* mock.remove(delete1!)
   yield* mock.remove(delete2!)
-  yield* Console.log("Changed the mock: 3 connections created, 2 retagged, 2 deactivated, 2 deleted.\n")
+  yield* Console.log(
+    "Changed the mock: 3 connections created, 2 retagged, 2 failed, 1 recovered, 2 deactivated, 2 deleted.\n"
+  )
 }, Effect.orDie)
 
 const showQuery = (title: string, query: string) =>
-  Effect.gen(function*() {
-    const db = yield* Database
-    const result = yield* db.query("demo query", (orm) => orm.all<Record<string, unknown>>(sql.raw(query)))
-    yield* Console.log(`-- ${title}\n${query};\n${table(result)}\n`)
-  })
+  Effect.flatMap(Query.run(query), (result) => Console.log(`-- ${title}\n${query};\n${render(result, "table")}`))
 
 const demo = (mock: MockPica.MockPicaServer, settings: SyncSettings) =>
   Effect.gen(function*() {
-    const db = yield* Database
     const inventory = yield* mock.inventory
     yield* Console.log(
       `A mock Pica API is serving ${inventory.length} connections on ${mock.url} ` +
@@ -97,10 +105,14 @@ const demo = (mock: MockPica.MockPicaServer, settings: SyncSettings) =>
     yield* changeTheInventory(mock)
     const second = yield* Sync.run(settings.sync)
     yield* Console.log(`Second sync: ${summaryLine(second)}\n`)
-    const changes = yield* db.query("demo query", (orm) => orm.all<Record<string, unknown>>(changesOfRun(second.id)))
-    yield* Console.log(`What the second sync recorded in connection_changes:\n${table(changes)}\n`)
+    const changes = yield* Query.run(changesOfRun, { run: second.id })
+    yield* Console.log(`What the second sync recorded in connection_changes:\n${render(changes, "table", { maxWidth: 90 })}`)
     yield* Effect.forEach(examples, ([title, query]) => showQuery(title, query))
-    yield* Console.log(`Explore it yourself: sqlite3 ${settings.database.url.replace(/^file:/, "")}`)
+    const db = settings.database.url.replace(/^file:/, "")
+    yield* Console.log(
+      `Explore it yourself:\n  pnpm --silent picasync tables --db ${db}\n` +
+        `  pnpm --silent picasync query "select * from tag_usage order by connections desc" --db ${db}`
+    )
   })
 
 const options = {

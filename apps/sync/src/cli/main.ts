@@ -6,17 +6,20 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { demoCommand } from "./demo.js"
+import { queryCommand } from "./query.js"
+import { statusCommand } from "./status.js"
 import { syncCommand } from "./sync.js"
+import { tablesCommand } from "./tables.js"
 
 const picasync = Command.make("picasync").pipe(
   Command.withDescription("Mirror the Pica connection inventory into a libSQL database you can query offline"),
-  Command.withSubcommands([syncCommand, demoCommand])
+  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, demoCommand])
 )
 
 const isUsageError = (error: unknown) =>
   ValidationError.isValidationError(error) || (error as { readonly _tag?: unknown })._tag === "UsageError"
 
-/** 0 done, 1 a failed sync, 2 a usage error, 130 stopped by a signal. */
+/** 0 done, 1 a failed command (sync, query, …), 2 a usage error, 130 stopped by a signal. */
 export const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
   if (Exit.isSuccess(exit)) return 0
   if (Cause.isInterruptedOnly(exit.cause)) return 130

@@ -3,7 +3,6 @@ import * as Options from "@effect/cli/Options"
 import { NodeHttpClient } from "@effect/platform-node"
 import { DEFAULT_AUTH_HEADER, DEFAULT_BASE_URL, PicaClient } from "@picasync/client"
 import * as Config from "effect/Config"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -13,6 +12,8 @@ import { Database, type DatabaseOptions } from "../db/Database.js"
 import * as Progress from "../Progress.js"
 import * as Source from "../Source.js"
 import * as Sync from "../Sync.js"
+import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { interval } from "./interval.js"
 import { printRun } from "./Output.js"
 import { UsageError } from "./UsageError.js"
 
@@ -42,28 +43,8 @@ const usage = (message: string) => Effect.fail(new UsageError({ message }))
 
 const isHttpUrl = (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
 
-/** `file:` URLs and bare paths are local files; `libsql:`, `http(s):` and `ws(s):` URLs are remote databases. */
-export const databaseUrl = (value: string) => {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase()
-  if (scheme === undefined) return value.trim() === "" ? usage("--db (or PICASYNC_DB) is empty") : Effect.succeed(`file:${value}`)
-  if (scheme === "file") return Effect.succeed(value)
-  return ["libsql", "http", "https", "ws", "wss"].includes(scheme) && URL.canParse(value)
-    ? Effect.succeed(value)
-    : usage(`--db (or PICASYNC_DB) must be a file path, a file: URL or a libsql://, https:// URL; got "${value}"`)
-}
-
 export const positive = (flag: string, value: number) =>
   Number.isSafeInteger(value) && value >= 1 ? Effect.succeed(value) : usage(`${flag} must be a whole number >= 1; got ${value}`)
-
-const units: Record<string, Duration.DurationInput> = { s: "1 second", m: "1 minute", h: "1 hour" }
-
-/** `30s`, `5m`, `1h`: the interval between two syncs of `--watch`. */
-const interval = (value: string) => {
-  const match = /^(\d+)(s|m|h)$/.exec(value.trim())
-  return match === null || Number(match[1]) === 0
-    ? usage(`--watch takes an interval such as 30s, 5m or 1h; got "${value}"`)
-    : Effect.succeed(Duration.times(Duration.decode(units[match[2]!]!), Number(match[1])))
-}
 
 const options = {
   baseUrl: Options.text("base-url").pipe(
@@ -76,16 +57,7 @@ const options = {
     Options.withFallbackConfig(Config.string("PICA_AUTH_HEADER")),
     Options.withDescription("The header carrying the secret (env PICA_AUTH_HEADER); x-one-secret for the \"One\" host")
   ),
-  db: Options.text("db").pipe(
-    Options.withDefault("file:picasync.db"),
-    Options.withFallbackConfig(Config.string("PICASYNC_DB")),
-    Options.withDescription("The mirror database (env PICASYNC_DB): a path, file:path.db, libsql://… or https://…")
-  ),
-  dbAuthToken: Options.redacted("db-auth-token").pipe(
-    Options.withFallbackConfig(Config.redacted("PICASYNC_DB_AUTH_TOKEN")),
-    Options.optional,
-    Options.withDescription("Auth token of a remote libsql:// or https:// database (env PICASYNC_DB_AUTH_TOKEN)")
-  ),
+  ...databaseFlags,
   source: Options.text("source").pipe(
     Options.optional,
     Options.withDescription("Whose inventory the rows belong to; default live or test from the secret's prefix, else default")
@@ -130,7 +102,7 @@ const settingsFrom = (parsed: Parsed) =>
       secretKey,
       baseUrl: parsed.baseUrl,
       authHeader: parsed.authHeader,
-      database: { url: yield* databaseUrl(parsed.db), authToken: Option.getOrUndefined(parsed.dbAuthToken) },
+      database: yield* databaseOptions(parsed),
       sync: {
         source,
         concurrency: yield* positive("--concurrency", parsed.concurrency),
@@ -138,7 +110,7 @@ const settingsFrom = (parsed: Parsed) =>
         wait: parsed.wait
       }
     }
-    const watch = yield* Effect.transposeMapOption(parsed.watch, interval)
+    const watch = yield* Effect.transposeMapOption(parsed.watch, (value) => interval("--watch", value))
     return { settings, watch }
   })
 

@@ -1,4 +1,4 @@
-import { type Client, createClient, LibsqlError } from "@libsql/client"
+import { type Client, createClient, LibsqlError, type Transaction } from "@libsql/client"
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql"
 import { migrate } from "drizzle-orm/libsql/migrator"
 import * as Effect from "effect/Effect"
@@ -6,6 +6,8 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as schema from "./schema.js"
 
@@ -30,6 +32,28 @@ export interface DatabaseOptions {
   /** `file:path.db`, `libsql://…` or `https://…`. */
   readonly url: string
   readonly authToken?: Redacted.Redacted<string> | undefined
+  /** Fail rather than create a local database file that does not exist yet. */
+  readonly mustExist?: boolean | undefined
+}
+
+/** A command that only reads was pointed at a local database file that does not exist. */
+export class DatabaseMissing extends Schema.TaggedError<DatabaseMissing>()("DatabaseMissing", {
+  path: Schema.String
+}) {
+  override get message() {
+    return `no database at ${this.path}: run picasync sync first, or point --db (PICASYNC_DB) at the mirror`
+  }
+}
+
+/** The file behind a `file:` URL, or undefined for a remote database. */
+const localPath = (url: string) =>
+  url.startsWith("file:") ? path.resolve(decodeURIComponent(url.slice("file:".length).replace(/^\/\/(localhost)?(?=\/)/, "").split("?")[0]!)) : undefined
+
+const checkExists = (options: DatabaseOptions) => {
+  const file = localPath(options.url)
+  return options.mustExist && file !== undefined && !fs.existsSync(file)
+    ? Effect.fail(new DatabaseMissing({ path: file }))
+    : Effect.void
 }
 
 /** How long a statement waits for another process's write lock before failing with `SQLITE_BUSY`. */
@@ -65,6 +89,7 @@ const open = (options: DatabaseOptions) =>
  */
 export class Database extends Effect.Service<Database>()("@picasync/sync/Database", {
   scoped: Effect.fn("Database.open")(function*(options: DatabaseOptions) {
+    yield* checkExists(options)
     const client = yield* Effect.acquireRelease(open(options), (client) => Effect.sync(() => client.close()))
     const orm: Orm = drizzle({ client, schema })
     const permit = yield* Effect.makeSemaphore(1)
@@ -116,6 +141,34 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
         )
       )).pipe(Effect.withSpan(`Database.transaction ${operation}`))
 
+    /**
+     * Runs `run` in a read transaction that is always rolled back. A local database is also put in
+     * `PRAGMA query_only`, so SQLite itself refuses any write; a remote one refuses them in its read transaction.
+     */
+    const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseError> => {
+      const local = localPath(options.url) !== undefined
+      return permit.withPermits(1)(
+        Effect.acquireUseRelease(
+          Effect.tryPromise({
+            try: async () => {
+              const tx = await client.transaction("read")
+              if (local) await tx.execute("PRAGMA query_only = ON")
+              return tx
+            },
+            catch: failure(`${operation} (begin)`)
+          }),
+          (tx) => Effect.tryPromise({ try: () => run(tx), catch: failure(operation) }),
+          (tx) =>
+            // The connection goes back to the pool: leave it writable for whoever borrows it next.
+            Effect.tryPromise({ try: () => tx.execute("PRAGMA query_only = OFF"), catch: failure(`${operation} (end)`) }).pipe(
+              Effect.when(() => local),
+              Effect.catchAll((error) => Effect.logWarning(error.message)),
+              Effect.ensuring(Effect.sync(() => tx.close()))
+            )
+        )
+      ).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
+    }
+
     if (options.url.startsWith("file:")) {
       // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
@@ -123,6 +176,6 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
     // Two processes opening a fresh database race to migrate; the loser's retry finds the work done.
     yield* query("migration", (orm) => migrate(orm, { migrationsFolder })).pipe(Effect.retry({ times: 1 }))
 
-    return { query, transaction } as const
+    return { query, transaction, readOnly } as const
   })
 }) {}

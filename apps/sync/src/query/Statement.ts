@@ -47,6 +47,10 @@ const tokens = (sql: string): Array<string> => {
       while (j < sql.length && !(sql[j] === close && sql[j + 1] !== close)) j += sql[j] === close ? 2 : 1
       out.push(c === "'" ? "'…'" : "\"…\"")
       i = j + 1
+    } else if ((c === ":" || c === "@" || c === "$") && /[A-Za-z_]/.test(sql[i + 1] ?? "")) {
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))![0]
+      out.push(`:${name}`)
+      i += name.length + 1
     } else if (/[A-Za-z_]/.test(c)) {
       const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))![0]
       out.push(word.toLowerCase())
@@ -79,4 +83,13 @@ export const checkReadOnly = (sql: string): Either.Either<string, string> => {
   return Either.left(
     `${first.toUpperCase()} statements change the database; picasync query only reads (SELECT, WITH, VALUES, EXPLAIN)`
   )
+}
+
+/** The named parameters (`:name`, `@name`, `$name`) the statement uses; `?` counts as an unnamed one. */
+export const parameters = (sql: string): { readonly named: ReadonlySet<string>; readonly unnamed: boolean } => {
+  const all = tokens(sql)
+  return {
+    named: new Set(all.filter((token) => token.length > 1 && token.startsWith(":")).map((token) => token.slice(1))),
+    unnamed: all.includes("?")
+  }
 }

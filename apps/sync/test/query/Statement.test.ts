@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import { checkReadOnly } from "../../src/query/Statement.js"
+import { checkReadOnly, parameters } from "../../src/query/Statement.js"
 
 describe("Statement.checkReadOnly", () => {
   const accepted = [
@@ -41,4 +41,13 @@ describe("Statement.checkReadOnly", () => {
       assert.isTrue(Either.isLeft(result) && result.left.includes(reason), JSON.stringify(result))
     })
   }
+})
+
+describe("Statement.parameters", () => {
+  it("finds named parameters outside strings and comments, and unnamed ones", () => {
+    const found = parameters("select * from c where platform = :platform and tag = @tag and x = $x -- :no\n and y = ':no'")
+    assert.deepStrictEqual([...found.named].sort(), ["platform", "tag", "x"])
+    assert.isFalse(found.unnamed)
+    assert.isTrue(parameters("select ?").unnamed)
+  })
 })

@@ -1,0 +1,73 @@
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as fs from "node:fs"
+import { Database } from "../db/Database.js"
+import { formats, render } from "../query/Format.js"
+import * as Query from "../query/Query.js"
+import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { UsageError } from "./UsageError.js"
+
+export const formatFlag = Options.choice("format", formats).pipe(
+  Options.withDefault("table"),
+  Options.withDescription("table (aligned, for a terminal), json (an array of objects), ndjson (one object a line) or csv (RFC 4180)")
+)
+
+/** Writes a rendered result as is: `Console.log` would add a line break CSV and NDJSON do not want. */
+export const write = (text: string) => Effect.sync(() => process.stdout.write(text))
+
+const options = {
+  ...databaseFlags,
+  format: formatFlag,
+  param: Options.keyValueMap("param").pipe(
+    Options.optional,
+    Options.withDescription("Bind a named parameter, e.g. --param platform=stripe for :platform; repeatable; numbers bind as numbers")
+  ),
+  file: Options.text("file").pipe(
+    Options.optional,
+    Options.withDescription("Read the statement from this file, or from standard input with -")
+  )
+}
+
+const sqlArg = Args.text({ name: "sql" }).pipe(
+  Args.optional,
+  Args.withDescription("One statement that reads: SELECT, WITH, VALUES, EXPLAIN or a read-only PRAGMA")
+)
+
+/** The statement from the argument or from `--file` (`-` is standard input), exactly one of them. */
+const statementFrom = (sql: Option.Option<string>, file: Option.Option<string>) => {
+  if (Option.isSome(sql) && Option.isSome(file)) {
+    return Effect.fail(new UsageError({ message: "give the SQL as an argument or with --file, not both" }))
+  }
+  if (Option.isSome(sql)) return Effect.succeed(sql.value)
+  if (Option.isNone(file)) {
+    return Effect.fail(new UsageError({ message: "give one SQL statement, e.g. picasync query \"select count(*) from live_connections\"" }))
+  }
+  const path = file.value
+  return Effect.try({
+    try: () => fs.readFileSync(path === "-" ? 0 : path, "utf8"),
+    catch: (cause) =>
+      new UsageError({ message: `--file ${path} cannot be read: ${cause instanceof Error ? cause.message : String(cause)}` })
+  })
+}
+
+export const queryCommand = Command.make("query", { ...options, sql: sqlArg }, (parsed) =>
+  Effect.gen(function*() {
+    const sql = yield* statementFrom(parsed.sql, parsed.file)
+    const params = Object.fromEntries(
+      [...HashMap.toEntries(Option.getOrElse(parsed.param, () => HashMap.empty<string, string>()))].map((
+        [name, value]
+      ) => [name.replace(/^[:@$]/, ""), Query.bindValue(value)])
+    )
+    const database = yield* databaseOptions(parsed, true)
+    const result = yield* Effect.provide(Query.run(sql, params), Database.Default(database))
+    yield* write(render(result, parsed.format))
+  })).pipe(
+    Command.withDescription(
+      "Run one read-only SQL statement against the mirror and print the rows (tables: picasync tables). " +
+        "Writes are refused by SQLite itself; the database file is never created."
+    )
+  )

@@ -1,0 +1,75 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { Database } from "../db/Database.js"
+import * as Status from "../Status.js"
+import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { interval } from "./interval.js"
+import { write } from "./query.js"
+
+const number = new Intl.NumberFormat("en-US")
+
+const counts = (items: ReadonlyArray<Status.Count>) =>
+  items.length === 0 ? "none" : items.map((item) => `${item.value} ${number.format(item.connections)}`).join(" · ")
+
+const runLine = (run: Status.RunSummary | null, now: number) => {
+  if (run === null) return "never"
+  const at = run.finishedAt ?? run.startedAt
+  const when = `run ${run.id}, ${Status.age(now - Date.parse(at))} ago (${at})`
+  return run.status === "succeeded"
+    ? `${when}: ${number.format(run.rowsFetched)} rows; ${number.format(run.inserted)} inserted, ${number.format(run.updated)} updated, ${number.format(run.unchanged)} unchanged, ${number.format(run.deleted)} deleted, ${number.format(run.restored)} restored${
+      run.driftDetected ? "; drift seen" : ""
+    }`
+    : `${when}, ${run.status}: ${run.error ?? "no message"}`
+}
+
+/** One block a source, as an operator reads it at 3 a.m.; warnings last. */
+const text = (statuses: ReadonlyArray<Status.SourceStatus>, now: number) => {
+  if (statuses.length === 0) return "the mirror is empty: no sync has run yet\n"
+  const blocks = statuses.map((s) =>
+    [
+      `source ${s.source}`,
+      `  last success   ${runLine(s.lastSuccess, now)}`,
+      `  last failure   ${runLine(s.lastFailure, now)}`,
+      `  connections    ${number.format(s.live)} live (${number.format(s.active)} active, ${
+        number.format(s.inactive)
+      } inactive), ${number.format(s.deleted)} deleted`,
+      `  environments   ${counts(s.byEnvironment)}`,
+      `  states         ${counts(s.byState)}`,
+      `  top platforms  ${counts(s.topPlatforms)}`
+    ].join("\n")
+  )
+  const warnings = statuses.flatMap((s) => (s.stale === null ? [] : [`warning: ${s.stale}`]))
+  return [...blocks, ...warnings].join("\n\n") + "\n"
+}
+
+const options = {
+  ...databaseFlags,
+  format: Options.choice("format", ["table", "json"]).pipe(
+    Options.withDefault("table"),
+    Options.withDescription("table (a block a source) or json")
+  ),
+  staleAfter: Options.text("stale-after").pipe(
+    Options.withDefault("24h"),
+    Options.withDescription("Warn when a source's newest successful sync is older than this (30m, 6h, 7d)")
+  )
+}
+
+export const statusCommand = Command.make("status", options, (parsed) =>
+  Effect.gen(function*() {
+    const staleAfter = yield* interval("--stale-after", parsed.staleAfter)
+    const database = yield* databaseOptions(parsed, true)
+    const now = yield* Clock.currentTimeMillis
+    const statuses = yield* Effect.provide(
+      Status.read({ now, staleAfterMillis: Duration.toMillis(staleAfter) }),
+      Database.Default(database)
+    )
+    yield* write(parsed.format === "json" ? `${JSON.stringify(statuses, null, 2)}\n` : text(statuses, now))
+  })).pipe(
+    Command.withDescription(
+      "Per source: the last successful and failed runs, connection counts by environment, state and platform, " +
+        "and a warning when the mirror is stale"
+    )
+  )

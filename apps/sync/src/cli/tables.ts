@@ -1,0 +1,32 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import { Database } from "../db/Database.js"
+import * as Tables from "../Tables.js"
+import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { write } from "./query.js"
+
+const number = new Intl.NumberFormat("en-US")
+
+const text = (tables: ReadonlyArray<Tables.TableInfo>) =>
+  tables.map((table) =>
+    [
+      `${table.name} (${table.kind}${table.rows === undefined ? "" : `, ${number.format(table.rows)} rows`})${
+        table.description === "" ? "" : `: ${table.description}`
+      }`,
+      `  ${table.columns.map((column) => (column.type === "" ? column.name : `${column.name} ${column.type.toLowerCase()}`)).join(", ")}`
+    ].join("\n")
+  ).join("\n\n") + "\n"
+
+const options = {
+  ...databaseFlags,
+  counts: Options.boolean("counts").pipe(Options.withDescription("Count the rows of each table and view")),
+  format: Options.choice("format", ["table", "json"]).pipe(Options.withDefault("table"))
+}
+
+export const tablesCommand = Command.make("tables", options, (parsed) =>
+  Effect.gen(function*() {
+    const database = yield* databaseOptions(parsed, true)
+    const tables = yield* Effect.provide(Tables.list({ counts: parsed.counts }), Database.Default(database))
+    yield* write(parsed.format === "json" ? `${JSON.stringify(tables, null, 2)}\n` : text(tables))
+  })).pipe(Command.withDescription("The mirror's tables and views with their columns (and row counts with --counts)"))
