@@ -73,6 +73,8 @@ export interface SyncSetup {
   readonly maxRetries?: number
   readonly concurrency?: number
   readonly wait?: boolean
+  readonly pageSize?: number
+  readonly requestTimeout?: Duration.DurationInput
 }
 
 /** One sync, as the CLI runs it: its own database handle and client, fast retries. */
@@ -80,7 +82,7 @@ export const sync = (setup: SyncSetup) =>
   Sync.run({
     source: setup.source ?? Source.fromSecret(Redacted.make(setup.secret ?? setup.mock.secret)),
     concurrency: setup.concurrency ?? 4,
-    pageSize: 100,
+    pageSize: setup.pageSize ?? 100,
     wait: setup.wait ?? false
   }).pipe(
     Effect.provide(Layer.mergeAll(
@@ -91,7 +93,9 @@ export const sync = (setup: SyncSetup) =>
         baseUrl: setup.mock.url,
         maxRetries: setup.maxRetries ?? 2,
         retryBaseDelay: Duration.millis(1),
-        retryMaxDelay: Duration.millis(5)
+        retryMaxDelay: Duration.millis(5),
+        pageSize: setup.pageSize ?? 100,
+        ...(setup.requestTimeout === undefined ? {} : { requestTimeout: setup.requestTimeout })
       }).pipe(Layer.provide(NodeHttpClient.layerUndici))
     ))
   )
@@ -138,14 +142,22 @@ export interface CliProcess {
   readonly stderr: () => string
 }
 
-/** Runs `picasync …args` in a child process from the TypeScript sources, with only `env` set; killed with the scope. */
-export const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+/**
+ * Runs `picasync …args` in a child process from the TypeScript sources, with only `env` set; killed with the scope.
+ * `uid` runs it as another user (the tests run as root, whom file permissions do not stop).
+ */
+export const spawnCli = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  options: { readonly uid?: number } = {}
+) =>
   Effect.acquireRelease(
     Effect.sync((): CliProcess => {
       const child = spawn(process.execPath, ["--conditions=@picasync/source", "--import", "tsx", "src/bin.ts", ...args], {
         cwd: appDir,
         env: { PATH: process.env.PATH ?? "", ...env },
-        stdio: ["ignore", "pipe", "pipe"]
+        stdio: ["ignore", "pipe", "pipe"],
+        ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid })
       })
       let stdout = ""
       let stderr = ""

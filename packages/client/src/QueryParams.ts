@@ -3,22 +3,35 @@ import * as Schema from "effect/Schema"
 import { IdentityType } from "./Connection.js"
 import { firstIssue } from "./ParseIssue.js"
 
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Text a URL carries unchanged: a lone UTF-16 surrogate would arrive as U+FFFD, another value. */
+const WireText = Schema.String.pipe(
+  Schema.filter((text) => !loneSurrogate.test(text) || "a lone UTF-16 surrogate cannot be sent in a URL")
+)
+
 /** One item of a comma-joined list: a comma inside it could not be told apart on the wire. */
-const ListItem = Schema.NonEmptyString.pipe(
+const ListItem = WireText.pipe(
+  Schema.nonEmptyString(),
   Schema.filter((item) => !item.includes(",") || "a comma cannot be sent inside a list item")
+)
+
+/** A comma-joined list: an empty one would arrive as an empty value, which the server reads as no filter. */
+const List = Schema.Array(ListItem).pipe(
+  Schema.minItems(1, { message: () => "an empty list would be sent as no filter at all" })
 )
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
 
 /** Query parameters of `GET /v1/vault/connections`; `active` defaults to true on the server. */
 export const ListConnectionsParams = Schema.Struct({
-  key: Schema.optional(Schema.Array(ListItem)),
-  platformVersion: Schema.optional(Schema.String),
-  name: Schema.optional(Schema.String),
+  key: Schema.optional(List),
+  platformVersion: Schema.optional(WireText),
+  name: Schema.optional(WireText),
   identityType: Schema.optional(IdentityType.known),
-  identity: Schema.optional(Schema.String),
-  platform: Schema.optional(Schema.String),
-  tags: Schema.optional(Schema.Array(ListItem)),
+  identity: Schema.optional(WireText),
+  platform: Schema.optional(WireText),
+  tags: Schema.optional(List),
   active: Schema.optional(Schema.Boolean),
   limit: Schema.optional(PositiveInt),
   page: Schema.optional(PositiveInt)
@@ -27,10 +40,10 @@ export type ListConnectionsParams = typeof ListConnectionsParams.Type
 
 /** Query parameters of `GET /v1/available-connectors`. */
 export const ListConnectorsParams = Schema.Struct({
-  platform: Schema.optional(Schema.String),
-  key: Schema.optional(Schema.String),
-  name: Schema.optional(Schema.String),
-  category: Schema.optional(Schema.String),
+  platform: Schema.optional(WireText),
+  key: Schema.optional(WireText),
+  name: Schema.optional(WireText),
+  category: Schema.optional(WireText),
   authkit: Schema.optional(Schema.Boolean),
   limit: Schema.optional(PositiveInt),
   page: Schema.optional(PositiveInt)

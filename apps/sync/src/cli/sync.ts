@@ -1,5 +1,7 @@
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import { NodeHttpClient } from "@effect/platform-node"
 import { DEFAULT_AUTH_HEADER, DEFAULT_BASE_URL, PicaClient } from "@picasync/client"
 import * as Config from "effect/Config"
@@ -46,6 +48,16 @@ const isHttpUrl = (value: string) => URL.canParse(value) && /^https?:$/.test(new
 export const positive = (flag: string, value: number) =>
   Number.isSafeInteger(value) && value >= 1 ? Effect.succeed(value) : usage(`${flag} must be a whole number >= 1; got ${value}`)
 
+/** A whole-number flag; anything else is a usage error naming the flag, which the CLI library's own message does not. */
+const wholeNumber = (name: string) =>
+  Options.text(name).pipe(
+    Options.mapEffect((text) =>
+      /^[-+]?\d+$/.test(text)
+        ? Effect.succeed(Number(text))
+        : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} must be a whole number >= 1; got "${text}"`)))
+    )
+  )
+
 const options = {
   baseUrl: Options.text("base-url").pipe(
     Options.withDefault(DEFAULT_BASE_URL),
@@ -62,11 +74,11 @@ const options = {
     Options.optional,
     Options.withDescription("Whose inventory the rows belong to; default live or test from the secret's prefix, else default")
   ),
-  concurrency: Options.integer("concurrency").pipe(
+  concurrency: wholeNumber("concurrency").pipe(
     Options.withDefault(4),
     Options.withDescription("Pages (or single connections) requested at once")
   ),
-  pageSize: Options.integer("page-size").pipe(Options.withDefault(100), Options.withDescription("Rows per page")),
+  pageSize: wholeNumber("page-size").pipe(Options.withDefault(100), Options.withDescription("Rows per page")),
   wait: Options.boolean("wait").pipe(
     Options.withDescription("Wait for a running sync of the same source to finish instead of failing")
   ),

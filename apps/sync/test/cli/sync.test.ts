@@ -43,8 +43,11 @@ describe("picasync sync (CLI)", () => {
         [[], { ...secret, PICA_BASE_URL: "ftp://x" }, "PICA_BASE_URL"],
         [["--auth-header", "x pica"], secret, "--auth-header"],
         [["--db", "postgres://x/y"], secret, "--db"],
+        [[], { ...secret, PICA_BASE_URL: "localhost:4010" }, "PICA_BASE_URL"],
         [["--concurrency", "0"], secret, "--concurrency"],
+        [["--concurrency", "-2"], secret, "--concurrency"],
         [["--page-size", "-5"], secret, "--page-size"],
+        [["--page-size", "0"], secret, "--page-size"],
         [["--source", "a b"], secret, "--source"],
         [["--watch", "soon"], secret, "--watch"]
       ]

@@ -1,0 +1,158 @@
+import { assert, describe, it } from "@effect/vitest"
+import { MockPica } from "@picasync/mock"
+import { Effect } from "effect"
+import { spawn } from "node:child_process"
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { type CliProcess, count, mirrored, mirrorSnapshot, rows, spawnCli, sync, synced, tempDir, truth, waitFor } from "../harness.js"
+import { figures, scaled } from "./Figures.js"
+
+const tally = figures("storage")
+
+/** The commands that open the mirror, with what each needs besides `--db`. */
+const commands: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = scaled(
+  [["sync", []], ["query", ["select count(*) from connections"]]],
+  [["sync", []], ["query", ["select count(*) from connections"]], ["status", []], ["tables", ["--counts"]]]
+)
+
+/** File permissions do not stop root, so as root the commands run as `nobody`. */
+const unprivileged = process.getuid?.() === 0 ? { uid: 65534 } : {}
+
+const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
+
+/** Runs `command` against `db` and checks the failure: exit 1, one line on stderr naming the problem. */
+const failsInOneLine = (cli: CliProcess, command: string, expected: RegExp) =>
+  Effect.gen(function*() {
+    assert.strictEqual(yield* cli.exitCode, 1, `${command}: exit 1; stderr: ${cli.stderr()}`)
+    const lines = cli.stderr().trimEnd().split("\n")
+    assert.strictEqual(lines.length, 1, `${command}: one line on stderr, got:\n${cli.stderr()}`)
+    assert.match(lines[0]!, /^picasync: /)
+    assert.match(lines[0]!, expected, command)
+    assert.strictEqual(cli.stdout(), "", `${command}: nothing on stdout`)
+    tally.scenarios++
+  })
+
+const everyCommand = (
+  db: string,
+  mock: MockPica.MockPicaServer,
+  check: (command: string, cli: CliProcess) => Effect.Effect<void>,
+  options: { readonly uid?: number } = {}
+) =>
+  Effect.forEach(
+    commands,
+    ([command, args]) => Effect.flatMap(spawnCli([command, "--db", db, ...args], apiEnv(mock), options), (cli) => check(command, cli)),
+    { concurrency: "unbounded", discard: true }
+  )
+
+/**
+ * Another process holding the database: `write` a write transaction (readers go on, writers wait),
+ * `exclusive` an exclusive lock no one else can even read through. Released after `millis`.
+ */
+const holdDatabase = (url: string, mode: "write" | "exclusive", millis: number) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const take = mode === "exclusive"
+        ? `await client.execute("PRAGMA locking_mode = EXCLUSIVE"); const tx = await client.transaction("write"); await tx.execute("UPDATE sync_runs SET id = id")`
+        : `const tx = await client.transaction("write")`
+      const script = `import { createClient } from "@libsql/client"
+const client = createClient({ url: ${JSON.stringify(url)}, timeout: 10_000 })
+${take}
+console.log("locked")
+setTimeout(() => tx.rollback().then(() => process.exit(0)), ${millis})`
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        cwd: fileURLToPath(new URL("../..", import.meta.url))
+      })
+      let out = ""
+      child.stdout.on("data", (chunk) => (out += chunk))
+      child.stderr.on("data", (chunk) => (out += chunk))
+      tally.faults++
+      return { child, locked: () => out.includes("locked"), output: () => out }
+    }),
+    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+  )
+
+describe("storage faults: one line on stderr, exit 1, no corruption", () => {
+  it.scopedLive("a database file that is read-only", () =>
+    Effect.gen(function*() {
+      const { mock, url } = yield* synced(300, 41)
+      yield* mock.insert({})
+      const file = url.slice("file:".length)
+      const before = yield* mirrorSnapshot(url)
+      // Everything into the file itself, so its bytes are the whole database.
+      yield* rows(url, "PRAGMA wal_checkpoint(TRUNCATE)")
+      const bytes = readFileSync(file)
+      chmodSync(join(file, ".."), 0o777)
+      chmodSync(file, 0o444)
+      tally.faults++
+      yield* everyCommand(url, mock, (command, cli) =>
+        command === "sync"
+          ? failsInOneLine(cli, command, /readonly|read-only/i)
+          : Effect.gen(function*() {
+            // Reading a read-only mirror is allowed; when it cannot, it fails like any other command.
+            const exit = yield* cli.exitCode
+            if (exit === 1) return yield* failsInOneLine(cli, command, /database/)
+            assert.strictEqual(exit, 0, `${command}: ${cli.stderr()}`)
+            tally.scenarios++
+          }), unprivileged)
+      assert.isTrue(readFileSync(file).equals(bytes), "the file is byte-identical")
+      chmodSync(file, 0o644)
+      assert.deepStrictEqual(yield* rows(url, "PRAGMA integrity_check"), [{ integrity_check: "ok" }])
+      assert.deepStrictEqual(yield* mirrorSnapshot(url), before)
+    }))
+
+  it.scopedLive("a directory that does not exist", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockPica.start({ count: 10 })
+      const missing = join(yield* tempDir, "no", "such", "dir")
+      tally.faults++
+      yield* everyCommand(join(missing, "mirror.db"), mock, (command, cli) =>
+        failsInOneLine(cli, command, command === "sync" ? /database open failed.*(directory|unable to open)/i : /no database at /))
+      assert.isFalse(existsSync(missing), "nothing is created")
+    }))
+
+  it.scopedLive("a file that is not a database", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockPica.start({ count: 10 })
+      const file = join(yield* tempDir, "notes.db")
+      const text = "These are my notes, not a database.\n".repeat(200)
+      writeFileSync(file, text)
+      tally.faults++
+      yield* everyCommand(file, mock, (command, cli) => failsInOneLine(cli, command, /not a database/))
+      assert.strictEqual(readFileSync(file, "utf8"), text, "the file is untouched")
+    }))
+
+  it.scopedLive("a database another process locks during a sync is waited out; the sync then succeeds", () =>
+    Effect.gen(function*() {
+      const { mock, url } = yield* synced(1500, 43)
+      yield* mock.insert({})
+      yield* mock.setFaults({ latency: 40 })
+      const cli = yield* spawnCli(["sync", "--db", url, "--concurrency", "1", "--page-size", "50"], apiEnv(mock))
+      yield* waitFor("rows to be staged", Effect.map(count(url, "SELECT 1 FROM staged_connections"), (staged) => staged > 0))
+      // Longer than the busy timeout (5 s), so the sync has to wait the lock out, not just block on it.
+      const holder = yield* holdDatabase(url, "write", 6_500)
+      yield* waitFor("the other process to lock the database", Effect.sync(holder.locked))
+      yield* mock.clearFaults
+      assert.strictEqual(yield* cli.exitCode, 0, cli.stderr())
+      assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))
+      assert.deepStrictEqual(yield* rows(url, "PRAGMA integrity_check"), [{ integrity_check: "ok" }])
+      tally.scenarios++
+    }), 60_000)
+
+  if (scaled(false, true)) {
+    it.scopedLive("a database locked for longer than the commands wait (a minute): each fails in one line, changing nothing", () =>
+      Effect.gen(function*() {
+        const { mock, url } = yield* synced(100, 44)
+        yield* mock.insert({})
+        const before = yield* mirrorSnapshot(url)
+        const holder = yield* holdDatabase(url, "exclusive", 120_000)
+        yield* waitFor("the other process to lock the database", Effect.sync(holder.locked))
+        yield* everyCommand(url, mock, (command, cli) => failsInOneLine(cli, command, /locked|busy/i))
+        holder.child.kill("SIGKILL")
+        assert.deepStrictEqual(yield* rows(url, "PRAGMA integrity_check"), [{ integrity_check: "ok" }])
+        assert.deepStrictEqual(yield* mirrorSnapshot(url), before)
+        yield* sync({ mock, url })
+        assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))
+      }), 150_000)
+  }
+})
