@@ -34,19 +34,21 @@ interface Scan {
   readonly totalsStable: boolean
 }
 
-const stageInBatches = (runId: number) => <E, R>(rows: Stream.Stream<Connection, E, R>) =>
+const stageInBatches = (runId: number, source: string) => <E, R>(rows: Stream.Stream<Connection, E, R>) =>
   rows.pipe(
-    Stream.grouped(Staging.BATCH_SIZE),
-    Stream.mapEffect((batch) => Staging.stage(runId, Chunk.toReadonlyArray(batch))),
+    Stream.grouped(Staging.ROWS_PER_COMMIT),
+    Stream.mapEffect((batch) => Staging.stage(runId, source, Chunk.toReadonlyArray(batch))),
     Stream.runDrain
   )
 
-/** Each listing's `total`, from a one-row page. */
+/** Each listing's `total`, from a one-row page; both at once, so a probe costs one round trip. */
 const probeTotals = Effect.flatMap(PicaClient, (client) =>
-  Effect.forEach(listings, (active) => Effect.map(client.listConnections({ active, limit: 1 }), (page) => page.total)))
+  Effect.forEach(listings, (active) => Effect.map(client.listConnections({ active, limit: 1 }), (page) => page.total), {
+    concurrency: "unbounded"
+  }))
 
 /** Pages through both listings once, staging every row; repeats are absorbed by id. */
-const scan = Effect.fn("Fetch.scan")(function*({ options, runId, stats }: FetchRun, label: string) {
+const scan = Effect.fn("Fetch.scan")(function*({ options, runId, source, stats }: FetchRun, label: string) {
   const client = yield* PicaClient
   const progress = yield* Progress
   const before = yield* probeTotals
@@ -60,7 +62,7 @@ const scan = Effect.fn("Fetch.scan")(function*({ options, runId, stats }: FetchR
           .pipe(Effect.zipRight(progress.advance(page.rows.length)))
       }),
       Stream.mapConcat((page) => page.rows),
-      stageInBatches(runId),
+      stageInBatches(runId, source),
       Effect.as(totals)
     )
   })
@@ -95,7 +97,7 @@ const confirmMissing = Effect.fn("Fetch.confirmMissing")(function*({ options, ru
       { concurrency: options.concurrency }
     ),
     Stream.filterMap(identity<Option.Option<Connection>>),
-    stageInBatches(runId)
+    stageInBatches(runId, source)
   )
   yield* progress.end
 })

@@ -20,11 +20,14 @@ export interface StagedRun {
   readonly now: string
 }
 
-/** Staged rows and the mirror row of the same connection, if any. */
+/**
+ * Staged rows whose content the mirror lacked when they were staged, and the mirror row of the same
+ * connection, if any. Rows staged as unchanged need no write: the source's lock kept the mirror as it was.
+ */
 const stagedWithMirror = (run: StagedRun) => sql`
   FROM staged_connections s
   LEFT JOIN connections c ON c.source = ${run.source} AND c.id = s.id
-  WHERE s.run_id = ${run.runId}`
+  WHERE s.run_id = ${run.runId} AND s.raw <> ${Staging.UNCHANGED_RAW}`
 
 /** Live mirror rows of the source that the run did not stage: gone from the API. */
 const missingFromStaging = (run: StagedRun) => sql`
@@ -59,7 +62,7 @@ const upsertConnections = (run: StagedRun) =>
       s.raw ->> '$.identityType', s.raw ->> '$.description', s.raw ->> '$.state', s.raw ->> '$.version',
       s.raw ->> '$.active', s.raw ->> '$.createdAt', coalesce(s.raw -> '$.tags', '[]'), s.raw, s.content_hash,
       ${run.now}, ${run.now}, NULL
-    FROM staged_connections s WHERE s.run_id = ${run.runId}
+    FROM staged_connections s WHERE s.run_id = ${run.runId} AND s.raw <> ${Staging.UNCHANGED_RAW}
     ON CONFLICT (source, id) DO UPDATE SET
       key = excluded.key, platform = excluded.platform, platform_version = excluded.platform_version,
       name = excluded.name, type = excluded.type, environment = excluded.environment, identity = excluded.identity,

@@ -19,6 +19,7 @@ import { Connection, ConnectionsPage } from "./Connection.js"
 import { type Connector, ConnectorsPage } from "./Connector.js"
 import { paginate, type PaginationOptions } from "./Pagination.js"
 import { PicaBadRequestError, type PicaError, PicaTransportError } from "./PicaError.js"
+import * as PlainConnection from "./PlainConnection.js"
 import { ListConnectionsParams, ListConnectorsParams, toUrlParams, type UrlParams } from "./QueryParams.js"
 import { type Answer, type Attempt, decodeBody, statusError } from "./ReadResponse.js"
 import { type RetryPolicy, withRetries } from "./Retry.js"
@@ -72,7 +73,7 @@ const connectionsParams = toUrlParams(ListConnectionsParams)
 const connectorsParams = toUrlParams(ListConnectorsParams)
 const TagsBody = Schema.Struct({ tags: Schema.Array(Schema.String) })
 const decodeConnection = decodeBody(Connection)
-const decodeConnectionsPage = decodeBody(ConnectionsPage)
+const decodeConnectionsPage = decodeBody(ConnectionsPage, PlainConnection.connectionsPage)
 const decodeConnectorsPage = decodeBody(ConnectorsPage)
 
 /** What went wrong under the HTTP client, from its own words or its cause's. */

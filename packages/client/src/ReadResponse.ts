@@ -63,14 +63,19 @@ export const statusError = (attempt: Attempt, answer: Answer, now: number): Pica
   return new PicaDecodeError({ ...fields, path: "status", reason: `unexpected status ${status}` })
 }
 
-/** Decodes a 2xx body against `schema`, naming the first offending field when it does not match. */
-export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) => {
+/**
+ * Decodes a 2xx body against `schema`, naming the first offending field when it does not match.
+ * `plain` may accept a body first, returning what the schema would (see `PlainConnection.ts`).
+ */
+export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, plain?: (json: unknown) => A | undefined) => {
   const decode = Schema.decodeUnknownEither(schema)
   return (attempt: Attempt, answer: Answer): Either.Either<A, PicaDecodeError> =>
     parseJson(answer.body).pipe(
       Either.mapLeft((reason) => new PicaDecodeError({ ...attempt, status: answer.status, path: "body", reason })),
-      Either.flatMap((json) =>
-        Either.mapLeft(decode(json), (error) => {
+      Either.flatMap((json) => {
+        const accepted = plain?.(json)
+        if (accepted !== undefined) return Either.right(accepted)
+        return Either.mapLeft(decode(json), (error) => {
           const issue = firstIssue(error)
           return new PicaDecodeError({
             ...attempt,
@@ -79,6 +84,6 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) => {
             reason: issue.message
           })
         })
-      )
+      })
     )
 }

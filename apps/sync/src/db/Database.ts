@@ -1,4 +1,5 @@
 import { type Client, createClient, LibsqlError, type Transaction } from "@libsql/client"
+import { DrizzleQueryError } from "drizzle-orm/errors"
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql"
 import { migrate } from "drizzle-orm/libsql/migrator"
 import * as Effect from "effect/Effect"
@@ -11,7 +12,8 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as schema from "./schema.js"
 
-export type Orm = LibSQLDatabase<typeof schema>
+/** Drizzle over the connection, or over the open transaction; `$client` runs raw SQL on the same one. */
+export type Orm = LibSQLDatabase<typeof schema> & { readonly $client: Client }
 
 /** A libSQL call that failed; `code` is libSQL's (e.g. `SQLITE_BUSY`) when it gave one. */
 export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
@@ -59,15 +61,34 @@ const checkExists = (options: DatabaseOptions) => {
 /** How long a statement waits for another process's write lock before failing with `SQLITE_BUSY`. */
 const BUSY_TIMEOUT_MILLIS = 5_000
 const BUSY_RETRIES = 11
+/**
+ * Under WAL, NORMAL syncs to disk at checkpoints rather than at every commit: each commit stays atomic
+ * and the file consistent through a crash; only a power cut can lose the last commits before a checkpoint.
+ */
+const SYNCHRONOUS = "NORMAL"
+/**
+ * Page cache per connection, KiB (SQLite's default is 2 MiB): staging and the apply look rows up by
+ * random id, and a cache this size keeps most of those pages in memory. A cap, so memory stays bounded.
+ */
+const CACHE_KIB = 64 * 1024
 
-const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url))
+/**
+ * The package's `drizzle/` folder: two levels up from `src/db/` and `dist/db/`, one level up from
+ * the bundled `dist/bin.js`, where this module's code lands after `pnpm build`.
+ */
+const migrationsFolders = ["../../drizzle", "../drizzle"].map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+const migrationsFolder = migrationsFolders.find((folder) => fs.existsSync(path.join(folder, "meta", "_journal.json"))) ??
+  migrationsFolders[0]!
 
-const failure = (operation: string) => (cause: unknown) =>
-  new DatabaseError({
+const failure = (operation: string) => (cause: unknown) => {
+  // Drizzle wraps libSQL's error, code included, in one whose message is the SQL and its parameters on two lines.
+  const error = cause instanceof DrizzleQueryError && cause.cause !== undefined ? cause.cause : cause
+  return new DatabaseError({
     operation,
-    reason: cause instanceof Error ? cause.message : String(cause),
-    ...(cause instanceof LibsqlError ? { code: cause.code } : {})
+    reason: error instanceof Error ? error.message : String(error),
+    ...(error instanceof LibsqlError ? { code: error.code } : {})
   })
+}
 
 const open = (options: DatabaseOptions) =>
   Effect.try({
@@ -94,6 +115,13 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
     const orm: Orm = drizzle({ client, schema })
     const permit = yield* Effect.makeSemaphore(1)
     const currentTransaction = yield* FiberRef.make(Option.none<Orm>())
+    const local = localPath(options.url) !== undefined
+    /** Per-connection settings, so set again on every fresh connection. */
+    const tune = async (connection: Client) => {
+      if (!local) return
+      await connection.execute(`PRAGMA synchronous = ${SYNCHRONOUS}`)
+      await connection.execute(`PRAGMA cache_size = -${CACHE_KIB}`)
+    }
 
     const attempt = <A>(operation: string, db: Orm, run: (orm: Orm) => Promise<A>) =>
       Effect.tryPromise({ try: () => run(db), catch: failure(operation) })
@@ -106,7 +134,12 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
     const waitOutBusy = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       effect.pipe(
         Effect.tapError((error) =>
-          error instanceof DatabaseError && error.isBusy ? Effect.promise(async () => await client.reconnect()) : Effect.void
+          error instanceof DatabaseError && error.isBusy
+            ? Effect.promise(async () => {
+              await client.reconnect()
+              await tune(client)
+            })
+            : Effect.void
         ),
         Effect.retry({ while: (error) => error instanceof DatabaseError && error.isBusy, times: BUSY_RETRIES })
       )
@@ -145,9 +178,8 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
      * Runs `run` in a read transaction that is always rolled back. A local database is also put in
      * `PRAGMA query_only`, so SQLite itself refuses any write; a remote one refuses them in its read transaction.
      */
-    const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseError> => {
-      const local = localPath(options.url) !== undefined
-      return permit.withPermits(1)(
+    const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseError> =>
+      permit.withPermits(1)(
         Effect.acquireUseRelease(
           Effect.tryPromise({
             try: async () => {
@@ -167,11 +199,11 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
             )
         )
       ).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
-    }
 
-    if (options.url.startsWith("file:")) {
+    if (local) {
       // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
+      yield* Effect.tryPromise({ try: () => tune(client), catch: failure("open") })
     }
     // Two processes opening a fresh database race to migrate; the loser's retry finds the work done.
     yield* query("migration", (orm) => migrate(orm, { migrationsFolder })).pipe(Effect.retry({ times: 1 }))
