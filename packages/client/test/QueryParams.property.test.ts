@@ -47,7 +47,10 @@ describe("QueryParams (property-based)", () => {
       if (Either.isLeft(encoded)) {
         const bad = items.findIndex((item) => item === "" || item.includes(",") || hasLoneSurrogate(item))
         assert.strictEqual(encoded.left.field, bad === -1 ? field : `${field}[${bad}]`, JSON.stringify(items))
-        if (bad !== -1 && items[bad]!.includes(",")) assert.include(encoded.left.reason, "comma")
+        // An item with a lone surrogate as well is refused for that first: either reason names a real fault.
+        if (bad !== -1 && items[bad]!.includes(",") && !hasLoneSurrogate(items[bad]!)) {
+          assert.include(encoded.left.reason, "comma")
+        }
         figures.faults++
         return
       }

@@ -131,14 +131,22 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
      * libSQL leaves a statement that failed with SQLITE_BUSY open, which breaks the next commit on
      * that connection ("SQL statements in progress"), so each retry starts on a fresh connection.
      */
+    let tuned = false
+    /** Tunes a fresh connection first, inside the attempt, so a busy database costs one wait per attempt. */
+    const tuneOnce = Effect.tryPromise({
+      try: async () => {
+        if (!tuned) await tune(client)
+        tuned = true
+      },
+      catch: failure("open")
+    })
     const waitOutBusy = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-      effect.pipe(
+      Effect.zipRight(tuneOnce, effect).pipe(
         Effect.tapError((error) =>
           error instanceof DatabaseError && error.isBusy
-            ? Effect.promise(async () => {
-              await client.reconnect()
-              await tune(client)
-            })
+            ? Effect.tryPromise({ try: async () => await client.reconnect(), catch: failure("reconnect") }).pipe(
+              Effect.tap(() => Effect.sync(() => (tuned = false)))
+            )
             : Effect.void
         ),
         Effect.retry({ while: (error) => error instanceof DatabaseError && error.isBusy, times: BUSY_RETRIES })
@@ -203,7 +211,6 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
     if (local) {
       // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
-      yield* Effect.tryPromise({ try: () => tune(client), catch: failure("open") })
     }
     // Two processes opening a fresh database race to migrate; the loser's retry finds the work done.
     yield* query("migration", (orm) => migrate(orm, { migrationsFolder })).pipe(Effect.retry({ times: 1 }))
