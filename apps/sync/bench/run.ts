@@ -333,8 +333,24 @@ const hasCommand = (command: string) => {
   }
 }
 
+const peerTools = ["curl", "jq", "sqlite-utils"]
+
+/** Installs the peer's tools from Debian's packages when this is a Debian machine run as root; says why not otherwise. */
+const installPeerTools = () => {
+  if (peerTools.every(hasCommand) || process.getuid?.() !== 0 || !hasCommand("apt-get")) return
+  process.stderr.write(`installing ${peerTools.join(", ")} for the peer pipeline (apt-get)\n`)
+  try {
+    execFileSync("sh", ["-c", `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${peerTools.join(" ")}`], {
+      stdio: ["ignore", "ignore", "inherit"]
+    })
+  } catch (error) {
+    process.stderr.write(`apt-get could not install them: ${error instanceof Error ? error.message : String(error)}\n`)
+  }
+}
+
 const peer = async () => {
-  const missing = ["curl", "jq", "sqlite-utils"].filter((command) => !hasCommand(command))
+  installPeerTools()
+  const missing = peerTools.filter((command) => !hasCommand(command))
   if (missing.length > 0) {
     const note = `7. peer pipeline skipped: ${missing.join(", ")} not installed (Debian: \`apt-get install curl jq sqlite-utils\`)`
     process.stderr.write(`${note}\n`)

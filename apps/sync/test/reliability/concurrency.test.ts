@@ -53,8 +53,8 @@ describe("concurrency: syncs of the same database and source at once apply exact
         if (!fresh) for (let i = 0; i < 5; i++) yield* mock.insert({})
         // Opening a fresh path with a client would create the file: count the runs of a synced one only.
         const runsBefore = fresh ? 0 : yield* count(url, "SELECT 1 FROM sync_runs")
-        // Slow answers keep the winner inside its scan while the others try.
-        yield* mock.setFaults({ latency: 25 })
+        // Slow answers keep the winner inside its scan for seconds, longer than the others take to start.
+        yield* mock.setFaults({ latency: 300 })
         const clis = yield* Effect.forEach(
           Array.from({ length: syncs }),
           () => spawnCli(["sync", "--db", url, "--concurrency", "2"], apiEnv(mock)),

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { MockPica } from "@picasync/mock"
 import { Effect } from "effect"
-import { spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -75,6 +75,14 @@ setTimeout(() => tx.rollback().then(() => process.exit(0)), ${millis})`
     }),
     ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
   )
+
+/** Kills `child` and waits until it has exited, so the operating system has dropped its locks. */
+const killAndWait = (child: ChildProcess) =>
+  Effect.async<void>((resume) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+    child.once("exit", () => resume(Effect.void))
+    child.kill("SIGKILL")
+  })
 
 describe("storage faults: one line on stderr, exit 1, no corruption", () => {
   it.scopedLive.skipIf(!canRunUnprivileged)("a database file that is read-only (skipped when nobody cannot read this checkout)", () =>
@@ -152,7 +160,7 @@ describe("storage faults: one line on stderr, exit 1, no corruption", () => {
         const holder = yield* holdDatabase(url, "exclusive", 120_000)
         yield* waitFor("the other process to lock the database", Effect.sync(holder.locked))
         yield* everyCommand(url, mock, (command, cli) => failsInOneLine(cli, command, /locked|busy/i))
-        holder.child.kill("SIGKILL")
+        yield* killAndWait(holder.child)
         assert.deepStrictEqual(yield* rows(url, "PRAGMA integrity_check"), [{ integrity_check: "ok" }])
         assert.deepStrictEqual(yield* mirrorSnapshot(url), before)
         yield* sync({ mock, url })
