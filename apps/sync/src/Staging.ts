@@ -22,10 +22,8 @@ const canonical = (value: unknown): unknown => {
 /** The row as JSON with its keys sorted: what `raw` holds and `content_hash` hashes. */
 export const canonicalJson = (row: unknown): string => JSON.stringify(canonical(row))
 
+/** SHA-256 of a row's canonical JSON: the same content hashes the same whatever its key order. */
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex")
-
-/** SHA-256 of the row's canonical JSON: the same content hashes the same whatever its key order. */
-export const contentHash = (row: unknown): string => sha256(canonicalJson(row))
 
 /**
  * What `raw` holds for a staged row whose content the source's live mirror row already has (same

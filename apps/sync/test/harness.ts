@@ -170,3 +170,27 @@ export const spawnCli = (
     }),
     ({ child }) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
   )
+
+/**
+ * Another process holding the database: `write` a write transaction (readers go on, writers wait),
+ * `exclusive` an exclusive lock no one else can even read through. Released after `millis`.
+ */
+export const holdDatabase = (url: string, mode: "write" | "exclusive", millis: number) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const take = mode === "exclusive"
+        ? `await client.execute("PRAGMA locking_mode = EXCLUSIVE"); const tx = await client.transaction("write"); await tx.execute("UPDATE sync_runs SET id = id")`
+        : `const tx = await client.transaction("write")`
+      const script = `import { createClient } from "@libsql/client"
+const client = createClient({ url: ${JSON.stringify(url)}, timeout: 10_000 })
+${take}
+console.log("locked")
+setTimeout(() => tx.rollback().then(() => process.exit(0)), ${millis})`
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: appDir })
+      let out = ""
+      child.stdout.on("data", (chunk) => (out += chunk))
+      child.stderr.on("data", (chunk) => (out += chunk))
+      return { child, locked: () => out.includes("locked"), output: () => out }
+    }),
+    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+  )

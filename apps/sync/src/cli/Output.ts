@@ -1,10 +1,25 @@
+import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type { syncRuns } from "../db/schema.js"
 
 type Run = typeof syncRuns.$inferSelect
 
-const number = new Intl.NumberFormat("en-US")
+export const number = new Intl.NumberFormat("en-US")
+
+/** Writes `text` as is: `Console.log` would add a line break CSV and NDJSON do not want. */
+export const write = (text: string) => Effect.sync(() => process.stdout.write(text))
+
+/** `--format` of the commands that describe the mirror rather than return rows. */
+export const textOrJsonFlag = Options.choice("format", ["table", "json"]).pipe(
+  Options.withDefault("table"),
+  Options.withDescription("table (text to read) or json (to script against)")
+)
+
+/** `value` as indented JSON, or as the text `render` makes of it. */
+export const printTextOrJson = <A>(format: "table" | "json", value: A, render: (value: A) => string) =>
+  write(format === "json" ? `${JSON.stringify(value, null, 2)}\n` : render(value))
 
 const took = (run: Run) =>
   run.finishedAt === null ? "" : ` in ${Duration.format(Duration.millis(Date.parse(run.finishedAt) - Date.parse(run.startedAt)))}`

@@ -9,15 +9,13 @@ import { Database } from "../db/Database.js"
 import { formats, render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { write } from "./Output.js"
 import { UsageError } from "./UsageError.js"
 
-export const formatFlag = Options.choice("format", formats).pipe(
+const formatFlag = Options.choice("format", formats).pipe(
   Options.withDefault("table"),
   Options.withDescription("table (aligned, for a terminal), json (an array of objects), ndjson (one object a line) or csv (RFC 4180)")
 )
-
-/** Writes a rendered result as is: `Console.log` would add a line break CSV and NDJSON do not want. */
-export const write = (text: string) => Effect.sync(() => process.stdout.write(text))
 
 const options = {
   ...databaseFlags,

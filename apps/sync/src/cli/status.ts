@@ -7,9 +7,7 @@ import { Database } from "../db/Database.js"
 import * as Status from "../Status.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
 import { interval } from "./interval.js"
-import { write } from "./query.js"
-
-const number = new Intl.NumberFormat("en-US")
+import { number, printTextOrJson, textOrJsonFlag } from "./Output.js"
 
 const counts = (items: ReadonlyArray<Status.Count>) =>
   items.length === 0 ? "none" : items.map((item) => `${item.value} ${number.format(item.connections)}`).join(" · ")
@@ -47,10 +45,7 @@ const text = (statuses: ReadonlyArray<Status.SourceStatus>, now: number) => {
 
 const options = {
   ...databaseFlags,
-  format: Options.choice("format", ["table", "json"]).pipe(
-    Options.withDefault("table"),
-    Options.withDescription("table (a block a source) or json")
-  ),
+  format: textOrJsonFlag,
   staleAfter: Options.text("stale-after").pipe(
     Options.withDefault("24h"),
     Options.withDescription("Warn when a source's newest successful sync is older than this (30m, 6h, 7d)")
@@ -66,7 +61,7 @@ export const statusCommand = Command.make("status", options, (parsed) =>
       Status.read({ now, staleAfterMillis: Duration.toMillis(staleAfter) }),
       Database.Default(database)
     )
-    yield* write(parsed.format === "json" ? `${JSON.stringify(statuses, null, 2)}\n` : text(statuses, now))
+    yield* printTextOrJson(parsed.format, statuses, (all) => text(all, now))
   })).pipe(
     Command.withDescription(
       "Per source: the last successful and failed runs, connection counts by environment, state and platform, " +

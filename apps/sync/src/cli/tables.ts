@@ -4,9 +4,7 @@ import * as Effect from "effect/Effect"
 import { Database } from "../db/Database.js"
 import * as Tables from "../Tables.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
-import { write } from "./query.js"
-
-const number = new Intl.NumberFormat("en-US")
+import { number, printTextOrJson, textOrJsonFlag } from "./Output.js"
 
 const text = (tables: ReadonlyArray<Tables.TableInfo>) =>
   tables.map((table) =>
@@ -21,12 +19,12 @@ const text = (tables: ReadonlyArray<Tables.TableInfo>) =>
 const options = {
   ...databaseFlags,
   counts: Options.boolean("counts").pipe(Options.withDescription("Count the rows of each table and view")),
-  format: Options.choice("format", ["table", "json"]).pipe(Options.withDefault("table"))
+  format: textOrJsonFlag
 }
 
 export const tablesCommand = Command.make("tables", options, (parsed) =>
   Effect.gen(function*() {
     const database = yield* databaseOptions(parsed, true)
     const tables = yield* Effect.provide(Tables.list({ counts: parsed.counts }), Database.Default(database))
-    yield* write(parsed.format === "json" ? `${JSON.stringify(tables, null, 2)}\n` : text(tables))
+    yield* printTextOrJson(parsed.format, tables, text)
   })).pipe(Command.withDescription("The mirror's tables and views with their columns (and row counts with --counts)"))

@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { MockPica } from "@picasync/mock"
 import { Effect } from "effect"
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type CliProcess, count, mirrored, mirrorSnapshot, rows, spawnCli, sync, synced, tempDir, truth, waitFor } from "../harness.js"
+import { type CliProcess, count, holdDatabase, mirrored, mirrorSnapshot, rows, spawnCli, sync, synced, tempDir, truth, waitFor } from "../harness.js"
 import { figures, scaled } from "./Figures.js"
 
 const tally = figures("storage")
@@ -47,33 +47,6 @@ const everyCommand = (
     commands,
     ([command, args]) => Effect.flatMap(spawnCli([command, "--db", db, ...args], apiEnv(mock), options), (cli) => check(command, cli)),
     { concurrency: "unbounded", discard: true }
-  )
-
-/**
- * Another process holding the database: `write` a write transaction (readers go on, writers wait),
- * `exclusive` an exclusive lock no one else can even read through. Released after `millis`.
- */
-const holdDatabase = (url: string, mode: "write" | "exclusive", millis: number) =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const take = mode === "exclusive"
-        ? `await client.execute("PRAGMA locking_mode = EXCLUSIVE"); const tx = await client.transaction("write"); await tx.execute("UPDATE sync_runs SET id = id")`
-        : `const tx = await client.transaction("write")`
-      const script = `import { createClient } from "@libsql/client"
-const client = createClient({ url: ${JSON.stringify(url)}, timeout: 10_000 })
-${take}
-console.log("locked")
-setTimeout(() => tx.rollback().then(() => process.exit(0)), ${millis})`
-      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-        cwd: fileURLToPath(new URL("../..", import.meta.url))
-      })
-      let out = ""
-      child.stdout.on("data", (chunk) => (out += chunk))
-      child.stderr.on("data", (chunk) => (out += chunk))
-      tally.faults++
-      return { child, locked: () => out.includes("locked"), output: () => out }
-    }),
-    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
   )
 
 /** Kills `child` and waits until it has exited, so the operating system has dropped its locks. */
@@ -158,6 +131,7 @@ describe("storage faults: one line on stderr, exit 1, no corruption", () => {
         yield* mock.insert({})
         const before = yield* mirrorSnapshot(url)
         const holder = yield* holdDatabase(url, "exclusive", 120_000)
+        tally.faults++
         yield* waitFor("the other process to lock the database", Effect.sync(holder.locked))
         yield* everyCommand(url, mock, (command, cli) => failsInOneLine(cli, command, /locked|busy/i))
         yield* killAndWait(holder.child)
