@@ -116,6 +116,7 @@ describe("storage faults: one line on stderr, exit 1, no corruption", () => {
       yield* waitFor("rows to be staged", Effect.map(count(url, "SELECT 1 FROM staged_connections"), (staged) => staged > 0))
       // Longer than the busy timeout (5 s), so the sync has to wait the lock out, not just block on it.
       const holder = yield* holdDatabase(url, "write", 6_500)
+      tally.faults++
       yield* waitFor("the other process to lock the database", Effect.sync(holder.locked))
       yield* mock.clearFaults
       assert.strictEqual(yield* cli.exitCode, 0, cli.stderr())
