@@ -6,7 +6,7 @@ import { Console, Effect, Layer, Stream } from "effect"
 export const program = Effect.gen(function*() {
   const pica = yield* PicaClient
   const count = yield* pica.streamConnections({ active: true }, { concurrency: 4 }).pipe(
-    Stream.tap((c) => Console.log(`${c.platform.padEnd(12)} ${(c.state ?? "-").padEnd(12)} ${c.key}`)),
+    Stream.tap((c) => Console.log(`${(c.platform ?? "-").padEnd(12)} ${(c.state ?? "-").padEnd(12)} ${c.key}`)),
     Stream.runCount
   )
   yield* Console.log(`${count} active connections`)

@@ -11,5 +11,7 @@ export const Page = <A, I>(row: Schema.Schema<A, I>) =>
 
 export interface Paged<A> {
   readonly rows: ReadonlyArray<A>
+  /** Rows the server sent that the client could not read: they still make the page non-empty. */
+  readonly unreadable?: ReadonlyArray<unknown>
   readonly pages: number
 }

@@ -7,7 +7,9 @@ export interface PaginationOptions {
   readonly concurrency?: number | undefined
 }
 
-const isLastPage = (requested: number, page: Paged<unknown>) => requested >= page.pages || page.rows.length === 0
+const isEmpty = (page: Paged<unknown>) => page.rows.length === 0 && (page.unreadable?.length ?? 0) === 0
+
+const isLastPage = (requested: number, page: Paged<unknown>) => requested >= page.pages || isEmpty(page)
 
 /**
  * Every page of an offset-paged listing, in server order. The first page tells how many pages
@@ -28,7 +30,7 @@ export const paginate = <P extends Paged<unknown>, E, R>(
           Stream.succeed(firstPage),
           Stream.range(first + 1, firstPage.pages).pipe(
             Stream.mapEffect(fetchPage, { concurrency: Math.max(1, options?.concurrency ?? 1) }),
-            Stream.takeWhile((page) => page.rows.length > 0)
+            Stream.takeWhile((page) => !isEmpty(page))
           )
         ))
   )

@@ -9,3 +9,14 @@ export const firstIssue = (error: ParseResult.ParseError): { readonly path: stri
   )
   return { path, message: issue?.message ?? "does not match" }
 }
+
+/** The first problem found in a body: where (`body` when at its top), and what. */
+export interface Issue {
+  readonly path: string
+  readonly reason: string
+}
+
+export const bodyIssue = (error: ParseResult.ParseError): Issue => {
+  const { message, path } = firstIssue(error)
+  return { path: path === "" ? "body" : path, reason: message }
+}

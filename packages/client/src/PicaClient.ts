@@ -11,17 +11,19 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as RedactedValue from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { Connection, ConnectionsPage } from "./Connection.js"
+import type { Connection } from "./Connection.js"
+import * as ConnectionsPage from "./ConnectionsPage.js"
 import { type Connector, ConnectorsPage } from "./Connector.js"
 import { paginate, type PaginationOptions } from "./Pagination.js"
 import { PicaBadRequestError, type PicaError, PicaTransportError } from "./PicaError.js"
-import * as PlainConnection from "./PlainConnection.js"
 import { ListConnectionsParams, ListConnectorsParams, toUrlParams, type UrlParams } from "./QueryParams.js"
-import { type Answer, type Attempt, decodeBody, statusError } from "./ReadResponse.js"
+import { makeGate } from "./RateLimit.js"
+import { type Answer, type Attempt, decodeBody, readBody, statusError } from "./ReadResponse.js"
 import { type RetryPolicy, withRetries } from "./Retry.js"
 
 export const DEFAULT_BASE_URL = "https://api.picaos.com"
@@ -33,12 +35,18 @@ export interface Options {
   readonly baseUrl?: string | undefined
   /** Default `x-pica-secret`; `x-one-secret` for the "One" host. */
   readonly authHeader?: string | undefined
-  /** Further attempts after the first, for transient failures. Default 4. */
+  /** Further attempts after the first, for transient failures other than 429. Default 4. */
   readonly maxRetries?: number | undefined
+  /** Keep retrying transient failures only this long after a request's first attempt. Default: no limit but `maxRetries`. */
+  readonly retryFor?: Duration.DurationInput | undefined
   /** Default 250 millis. */
   readonly retryBaseDelay?: Duration.DurationInput | undefined
-  /** Caps every wait, `Retry-After` included. Default 20 seconds. */
+  /** Caps every backoff delay. Default 20 seconds. */
   readonly retryMaxDelay?: Duration.DurationInput | undefined
+  /** Further attempts after a 429, apart from `maxRetries`. Default 10. */
+  readonly rateLimitRetries?: number | undefined
+  /** Caps each wait a 429 asks for (the real service asks for its 60-second window). Default 65 seconds. */
+  readonly rateLimitMaxWait?: Duration.DurationInput | undefined
   /** Per attempt, body included. Default 30 seconds. */
   readonly requestTimeout?: Duration.DurationInput | undefined
   /** `limit` of each page a stream asks for. Default 100. */
@@ -46,21 +54,27 @@ export interface Options {
 }
 
 export interface Service {
-  /** One page of connections. */
-  readonly listConnections: (params?: ListConnectionsParams) => Effect.Effect<ConnectionsPage, PicaError>
+  /** One page of connections: the rows read, and beside them those the client could not read. */
+  readonly listConnections: (params?: ListConnectionsParams) => Effect.Effect<ConnectionsPage.ConnectionsPage, PicaError>
   /** Every page from `params.page` (default 1) on, in server order. */
   readonly streamPages: (
     params?: ListConnectionsParams,
     options?: PaginationOptions
-  ) => Stream.Stream<ConnectionsPage, PicaError>
-  /** Every connection, in server order. */
+  ) => Stream.Stream<ConnectionsPage.ConnectionsPage, PicaError>
+  /** Every connection read, in server order; each row that could not be read is logged as a warning (`streamPages` has them). */
   readonly streamConnections: (
     params?: ListConnectionsParams,
     options?: PaginationOptions
   ) => Stream.Stream<Connection, PicaError>
   readonly getConnection: (id: string) => Effect.Effect<Connection, PicaError>
-  /** Replaces the connection's tags; returns the connection as the server now has it. */
-  readonly updateConnectionTags: (id: string, tags: ReadonlyArray<string>) => Effect.Effect<Connection, PicaError>
+  /**
+   * Replaces the connection's tags; returns the connection as the server now has it, re-read when
+   * the answer is not one, or none when the deployment can neither answer with it nor be asked for it.
+   */
+  readonly updateConnectionTags: (
+    id: string,
+    tags: ReadonlyArray<string>
+  ) => Effect.Effect<Option.Option<Connection>, PicaError>
   readonly deleteConnection: (id: string) => Effect.Effect<void, PicaError>
   readonly listConnectors: (params?: ListConnectorsParams) => Effect.Effect<ConnectorsPage, PicaError>
   readonly streamConnectors: (
@@ -72,8 +86,8 @@ export interface Service {
 const connectionsParams = toUrlParams(ListConnectionsParams)
 const connectorsParams = toUrlParams(ListConnectorsParams)
 const TagsBody = Schema.Struct({ tags: Schema.Array(Schema.String) })
-const decodeConnection = decodeBody(Connection)
-const decodeConnectionsPage = decodeBody(ConnectionsPage, PlainConnection.connectionsPage)
+const decodeConnection = decodeBody(ConnectionsPage.ConnectionFromWire)
+const readConnectionsPage = readBody(ConnectionsPage.read)
 const decodeConnectorsPage = decodeBody(ConnectorsPage)
 
 /** What went wrong under the HTTP client, from its own words or its cause's. */
@@ -95,9 +109,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const requestTimeout = Duration.decode(options.requestTimeout ?? Duration.seconds(30))
   const policy: RetryPolicy = {
     maxRetries: options.maxRetries ?? 4,
+    retryFor: options.retryFor === undefined ? undefined : Duration.decode(options.retryFor),
     baseDelay: Duration.decode(options.retryBaseDelay ?? Duration.millis(250)),
-    maxDelay: Duration.decode(options.retryMaxDelay ?? Duration.seconds(20))
+    maxDelay: Duration.decode(options.retryMaxDelay ?? Duration.seconds(20)),
+    rateLimitRetries: options.rateLimitRetries ?? 10,
+    rateLimitMaxWait: Duration.decode(options.rateLimitMaxWait ?? Duration.seconds(65))
   }
+  const gate = yield* makeGate
   const client = httpClient.pipe(
     HttpClient.mapRequest((request) =>
       request.pipe(
@@ -134,9 +152,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   ): Effect.Effect<A, PicaError> => {
     const query = new URLSearchParams(request.urlParams as Array<[string, string]>).toString()
     const url = `${baseUrl}${request.url}${query === "" ? "" : `?${query}`}`
-    return withRetries(policy, (attempts) => {
+    return withRetries(policy, gate, (attempts) => {
       const attempt: Attempt = { method: request.method, url, attempts }
-      return send(request, attempt).pipe(
+      return gate.enter.pipe(
+        Effect.flatMap((ticket) => Effect.tap(send(request, attempt), (answer) => gate.observe(ticket, answer.headers))),
         Effect.flatMap((answer) =>
           answer.status >= 200 && answer.status < 300
             ? read(attempt, answer)
@@ -162,7 +181,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const listConnections = Effect.fn("PicaClient.listConnections")(function*(params: ListConnectionsParams = {}) {
     const urlParams = yield* checkedParams("/v1/vault/connections", connectionsParams, params)
-    return yield* execute(HttpClientRequest.get("/v1/vault/connections", { urlParams }), decodeConnectionsPage)
+    return yield* execute(HttpClientRequest.get("/v1/vault/connections", { urlParams }), readConnectionsPage)
   })
 
   const listConnectors = Effect.fn("PicaClient.listConnectors")(function*(params: ListConnectorsParams = {}) {
@@ -176,6 +195,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const streamConnections = (params?: ListConnectionsParams, paging?: PaginationOptions) =>
     streamPages(params, paging).pipe(
+      Stream.tap((page) =>
+        Effect.forEach(page.unreadable, (row) => Effect.logWarning(`page ${page.page}: ${row.message}`), { discard: true })
+      ),
       Stream.mapConcat((page) => page.rows),
       Stream.withSpan("PicaClient.streamConnections")
     )
@@ -196,7 +218,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         HttpClientRequest.schemaBodyJson(TagsBody)({ tags }),
         Effect.mapError(() => invalid("PATCH", path, "tags", "tags must be strings"))
       )
-      return yield* execute(request, decodeConnection)
+      const answer = yield* execute(request, (attempt, answer) =>
+        Either.right(Either.getRight(decodeConnection(attempt, answer))))
+      if (Option.isSome(answer)) return answer
+      // A bare 200 (as the docs once said): the update is done, so ask for the connection as it now is.
+      return yield* getConnection(id).pipe(
+        Effect.asSome,
+        Effect.catchTag("PicaUnsupportedError", () => Effect.succeedNone)
+      )
     }
   )
 

@@ -32,7 +32,7 @@ export class PicaNotFoundError extends Schema.TaggedError<PicaNotFoundError>()("
   }
 }
 
-/** A 4xx other than 401/403/404/408/429, or parameters refused before any request was sent. */
+/** A 4xx other than 401/403/404/405/408/429, or parameters refused before any request was sent. */
 export class PicaBadRequestError extends Schema.TaggedError<PicaBadRequestError>()("PicaBadRequestError", {
   ...requestFields,
   field: Schema.optional(Schema.String),
@@ -48,10 +48,14 @@ export class PicaBadRequestError extends Schema.TaggedError<PicaBadRequestError>
 /** 429 still answered once the retry budget was spent. */
 export class PicaRateLimitError extends Schema.TaggedError<PicaRateLimitError>()("PicaRateLimitError", {
   ...requestFields,
-  retryAfterMillis: Schema.optional(Schema.Number)
+  /** What `Retry-After` asked for (a proxy's; the real service sends none). */
+  retryAfterMillis: Schema.optional(Schema.Number),
+  /** What the reset header stands for: the real service always says its whole window, 60 s. */
+  resetMillis: Schema.optional(Schema.Number)
 }) {
   override get message() {
-    const wait = this.retryAfterMillis === undefined ? "" : `; the server asks to wait ${Math.ceil(this.retryAfterMillis / 1000)} s`
+    const asked = this.retryAfterMillis ?? this.resetMillis
+    const wait = asked === undefined ? "" : `; the server asks to wait ${Math.ceil(asked / 1000)} s`
     return `${where(this)}${afterAttempts(this.attempts)}: rate limit exceeded${wait}; retry later or lower the concurrency`
   }
 }
@@ -73,6 +77,13 @@ export class PicaTransportError extends Schema.TaggedError<PicaTransportError>()
   }
 }
 
+/** 405 or 501: this deployment does not serve the route (the open-source backend has no GET by id). */
+export class PicaUnsupportedError extends Schema.TaggedError<PicaUnsupportedError>()("PicaUnsupportedError", requestFields) {
+  override get message() {
+    return `${where(this)}${saying(this)}: this Pica deployment does not support the operation; use another way to get the same answer`
+  }
+}
+
 /** A body that is not JSON, or JSON that does not match the expected shape. */
 export class PicaDecodeError extends Schema.TaggedError<PicaDecodeError>()("PicaDecodeError", {
   ...requestFields,
@@ -88,6 +99,7 @@ export const PicaError = Schema.Union(
   PicaAuthError,
   PicaNotFoundError,
   PicaBadRequestError,
+  PicaUnsupportedError,
   PicaRateLimitError,
   PicaServerError,
   PicaTransportError,

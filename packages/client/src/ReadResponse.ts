@@ -8,10 +8,11 @@ import {
   PicaNotFoundError,
   PicaRateLimitError,
   PicaServerError,
-  PicaTransportError
+  PicaTransportError,
+  PicaUnsupportedError
 } from "./PicaError.js"
-import { firstIssue } from "./ParseIssue.js"
-import { rateLimitWait } from "./Retry.js"
+import { bodyIssue, type Issue } from "./ParseIssue.js"
+import { resetMillis, retryAfter } from "./RateLimit.js"
 
 /** Where an answer came from, as errors report it. */
 export interface Attempt {
@@ -53,37 +54,33 @@ export const statusError = (attempt: Attempt, answer: Answer, now: number): Pica
   const { status } = answer
   if (status === 401 || status === 403) return new PicaAuthError(fields)
   if (status === 404) return new PicaNotFoundError(fields)
+  if (status === 405 || status === 501) return new PicaUnsupportedError(fields)
   if (status === 408) return new PicaTransportError({ ...fields, reason: "the server timed out waiting for the request" })
   if (status === 429) {
-    const wait = rateLimitWait(answer.headers, now)
-    return new PicaRateLimitError(wait === undefined ? fields : { ...fields, retryAfterMillis: wait })
+    const retryAfterMillis = retryAfter(answer.headers, now)
+    const reset = resetMillis(answer.headers, now)
+    return new PicaRateLimitError({
+      ...fields,
+      ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }),
+      ...(reset === undefined ? {} : { resetMillis: reset })
+    })
   }
   if (status >= 400 && status < 500) return new PicaBadRequestError(fields)
   if (status >= 500) return new PicaServerError(fields)
   return new PicaDecodeError({ ...fields, path: "status", reason: `unexpected status ${status}` })
 }
 
-/**
- * Decodes a 2xx body against `schema`, naming the first offending field when it does not match.
- * `plain` may accept a body first, returning what the schema would (see `PlainConnection.ts`).
- */
-export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, plain?: (json: unknown) => A | undefined) => {
+/** Reads a 2xx body with `read`, which names the first offending field when it cannot. */
+export const readBody = <A>(read: (json: unknown) => Either.Either<A, Issue>) =>
+(attempt: Attempt, answer: Answer): Either.Either<A, PicaDecodeError> =>
+  parseJson(answer.body).pipe(
+    Either.mapLeft((reason) => ({ path: "body", reason })),
+    Either.flatMap(read),
+    Either.mapLeft(({ path, reason }) => new PicaDecodeError({ ...attempt, status: answer.status, path, reason }))
+  )
+
+/** Decodes a 2xx body against `schema`. */
+export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const decode = Schema.decodeUnknownEither(schema)
-  return (attempt: Attempt, answer: Answer): Either.Either<A, PicaDecodeError> =>
-    parseJson(answer.body).pipe(
-      Either.mapLeft((reason) => new PicaDecodeError({ ...attempt, status: answer.status, path: "body", reason })),
-      Either.flatMap((json) => {
-        const accepted = plain?.(json)
-        if (accepted !== undefined) return Either.right(accepted)
-        return Either.mapLeft(decode(json), (error) => {
-          const issue = firstIssue(error)
-          return new PicaDecodeError({
-            ...attempt,
-            status: answer.status,
-            path: issue.path === "" ? "body" : issue.path,
-            reason: issue.message
-          })
-        })
-      })
-    )
+  return readBody((json) => Either.mapLeft(decode(json), bodyIssue))
 }

@@ -1,65 +1,96 @@
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
-import { isTransient, type PicaError } from "./PicaError.js"
+import { isTransient, type PicaError, PicaRateLimitError } from "./PicaError.js"
+import type { RateGate } from "./RateLimit.js"
 
 export interface RetryPolicy {
-  /** Further attempts after the first, for transient failures only. */
+  /** Further attempts after the first, for transient failures other than rate limits. */
   readonly maxRetries: number
+  /** No transient retry starts past this long after the first attempt (rate-limit waits extend it). */
+  readonly retryFor: Duration.Duration | undefined
   readonly baseDelay: Duration.Duration
+  /** Caps every backoff delay. */
   readonly maxDelay: Duration.Duration
+  /** Further attempts after a 429, counted apart from `maxRetries`. */
+  readonly rateLimitRetries: number
+  /** Caps each wait a 429 asks for: the real service asks for its whole 60-second window. */
+  readonly rateLimitMaxWait: Duration.Duration
 }
 
-/**
- * How long to wait before attempt `attempt + 1`: what a 429 asked for when it said,
- * else exponential backoff with equal jitter; always capped by `maxDelay`.
- */
-export const retryDelay = (policy: RetryPolicy, error: PicaError, attempt: number): Effect.Effect<Duration.Duration> => {
-  const cap = Duration.toMillis(policy.maxDelay)
-  if (error._tag === "PicaRateLimitError" && error.retryAfterMillis !== undefined) {
-    return Effect.succeed(Duration.millis(Math.min(cap, error.retryAfterMillis)))
-  }
-  const ceiling = Math.min(cap, Duration.toMillis(policy.baseDelay) * 2 ** (attempt - 1))
+/** Exponential backoff with equal jitter before attempt `retry + 1`, capped by `maxDelay`. */
+export const backoff = (policy: RetryPolicy, retry: number): Effect.Effect<Duration.Duration> => {
+  const ceiling = Math.min(Duration.toMillis(policy.maxDelay), Duration.toMillis(policy.baseDelay) * 2 ** (retry - 1))
   return Effect.map(Random.next, (r) => Duration.millis(ceiling / 2 + (r * ceiling) / 2))
 }
 
 /**
- * Runs `attempt(1)`, then retries transient failures within the policy's budget.
- * `attempt` receives its 1-based number so the error it fails with can say how many were made.
+ * How long a 429 holds the client: what `Retry-After` asked for; else what is left of the window,
+ * known from its first answer or from the reset header, whichever ends first; else the backoff.
+ * Always capped by `rateLimitMaxWait`.
  */
-export const withRetries = <A>(
+export const rateLimitDelay = (
   policy: RetryPolicy,
-  attempt: (attempt: number) => Effect.Effect<A, PicaError>
-): Effect.Effect<A, PicaError> => {
-  const loop = (n: number): Effect.Effect<A, PicaError> =>
-    Effect.catchAll(attempt(n), (error) =>
-      isTransient(error) && n <= policy.maxRetries
-        ? Effect.flatMap(retryDelay(policy, error, n), (delay) =>
-          Effect.zipRight(
-            Effect.annotateCurrentSpan({ "pica.retry.attempt": n, "pica.retry.delay_ms": Duration.toMillis(delay) }),
-            Effect.zipRight(Effect.sleep(delay), loop(n + 1))
-          ))
-        : Effect.fail(error))
-  return loop(1)
+  error: PicaRateLimitError,
+  windowLeft: number | undefined,
+  retry: number
+): Effect.Effect<Duration.Duration> => {
+  const window = [error.resetMillis, windowLeft].filter((millis) => millis !== undefined)
+  const asked = error.retryAfterMillis ?? (window.length === 0 ? undefined : Math.min(...window))
+  const wait = asked === undefined ? Effect.map(backoff(policy, retry), Duration.toMillis) : Effect.succeed(asked)
+  return Effect.map(wait, (millis) => Duration.millis(Math.min(millis, Duration.toMillis(policy.rateLimitMaxWait))))
+}
+
+interface Spent {
+  readonly retries: number
+  readonly rateLimitRetries: number
+  /** Epoch millis after which no transient retry starts, when `retryFor` is set. */
+  readonly deadline: number | undefined
 }
 
 /**
- * Milliseconds a 429 asks the client to wait: `Retry-After` (seconds or an HTTP date) when
- * present, else the rate-limit reset header (seconds, or an epoch time in seconds).
+ * Runs `attempt(1)`, then retries: a 429 holds every request of the client behind `gate` for the
+ * wait it asks for, within its own budget; other transient failures back off within `maxRetries`
+ * and `retryFor`. `attempt` receives its 1-based number so its error can say how many were made.
  */
-export const rateLimitWait = (
-  headers: Readonly<Record<string, string | undefined>>,
-  now: number
-): number | undefined => {
-  const retryAfter = headers["retry-after"]?.trim()
-  if (retryAfter !== undefined && retryAfter !== "") {
-    const seconds = Number(retryAfter)
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-    const date = Date.parse(retryAfter)
-    if (Number.isFinite(date)) return Math.max(0, date - now)
-  }
-  const reset = Number(headers["x-pica-rate-limit-reset"])
-  if (headers["x-pica-rate-limit-reset"] === undefined || !Number.isFinite(reset)) return undefined
-  // A value this large is a Unix time, not a number of seconds.
-  return Math.max(0, reset > 1_000_000_000 ? reset * 1000 - now : reset * 1000)
+export const withRetries = <A>(
+  policy: RetryPolicy,
+  gate: RateGate,
+  attempt: (attempt: number) => Effect.Effect<A, PicaError>
+): Effect.Effect<A, PicaError> => {
+  const again = (n: number, spent: Spent, delay: Duration.Duration, kind: string) =>
+    Effect.annotateCurrentSpan({
+      "pica.retry.attempt": n,
+      "pica.retry.kind": kind,
+      "pica.retry.delay_ms": Duration.toMillis(delay)
+    }).pipe(Effect.zipRight(loop(n + 1, spent)))
+  const loop = (n: number, spent: Spent): Effect.Effect<A, PicaError> =>
+    Effect.catchAll(attempt(n), (error) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (error instanceof PicaRateLimitError) {
+          if (spent.rateLimitRetries >= policy.rateLimitRetries) return Effect.fail(error)
+          return Effect.flatMap(gate.windowLeft, (windowLeft) =>
+            Effect.flatMap(rateLimitDelay(policy, error, windowLeft, spent.rateLimitRetries + 1), (delay) => {
+              const millis = Duration.toMillis(delay)
+              const next = {
+                ...spent,
+                rateLimitRetries: spent.rateLimitRetries + 1,
+                deadline: spent.deadline === undefined ? undefined : spent.deadline + millis
+              }
+              return Effect.zipRight(gate.close(millis), again(n, next, delay, "rate-limit"))
+            }))
+        }
+        if (!isTransient(error) || spent.retries >= policy.maxRetries) return Effect.fail(error)
+        return Effect.flatMap(backoff(policy, spent.retries + 1), (delay) =>
+          spent.deadline !== undefined && now + Duration.toMillis(delay) > spent.deadline
+            ? Effect.fail(error)
+            : Effect.zipRight(Effect.sleep(delay), again(n, { ...spent, retries: spent.retries + 1 }, delay, "transient")))
+      }))
+  return Effect.flatMap(Clock.currentTimeMillis, (start) =>
+    loop(1, {
+      retries: 0,
+      rateLimitRetries: 0,
+      deadline: policy.retryFor === undefined ? undefined : start + Duration.toMillis(policy.retryFor)
+    }))
 }

@@ -1,4 +1,5 @@
 export * from "./Connection.js"
+export { ConnectionFromWire, ConnectionsPage, UnreadableRow } from "./ConnectionsPage.js"
 export * from "./Connector.js"
 export * from "./Page.js"
 export * from "./Pagination.js"
@@ -11,5 +12,6 @@ export {
   type Service as PicaClientService
 } from "./PicaClient.js"
 export * from "./QueryParams.js"
+export * as RateLimit from "./RateLimit.js"
 export * as Retry from "./Retry.js"
 export * from "./Unrecognized.js"

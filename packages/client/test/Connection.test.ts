@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { Connection, ConnectionState, ConnectionsPage } from "../src/Connection.js"
+import { Connection, ConnectionState } from "../src/Connection.js"
+import * as ConnectionsPage from "../src/ConnectionsPage.js"
 
 const row = {
   id: "673f79c6-0110-408b-bcbe-f4da000e66c7",
@@ -57,14 +58,56 @@ describe("Connection", () => {
     assert.isTrue(Either.isLeft(decode({ ...row, id: "" })))
   })
 
+  it("reads null like absent in every field but id and key (the open backend sends None as null)", () => {
+    const optional = Object.keys(row).filter((field) => field !== "id" && field !== "key")
+    const allNull = Object.fromEntries(optional.map((field) => [field, null]))
+    assert.isTrue(Either.isRight(decode({ id: row.id, key: row.key, ...allNull })))
+    assert.isTrue(Either.isRight(decode({ id: row.id, key: row.key })))
+    assert.isTrue(Either.isLeft(decode({ ...row, id: null })))
+    assert.isTrue(Either.isLeft(decode({ ...row, key: null })))
+  })
+
+  it("reads the older shape: _id for id, createdAt in epoch milliseconds, extra fields kept", () => {
+    const { createdAt: _c, id: _id, ...rest } = row
+    const older = { ...rest, _id: row.id, createdAt: 1752942169702, updatedAt: 1752942169702, deleted: false }
+    const decoded = Schema.decodeUnknownSync(ConnectionsPage.ConnectionFromWire)(older)
+    assert.strictEqual(decoded.id, row.id)
+    assert.strictEqual(decoded.createdAt, "2025-07-19T16:22:49.702Z")
+    assert.strictEqual(decoded.updatedAt, 1752942169702)
+    assert.isFalse("_id" in decoded)
+    const page = Either.getOrThrow(ConnectionsPage.read({ rows: [older], total: 1, pages: 1, page: 1 }))
+    assert.deepStrictEqual<unknown>(page.rows, [decoded])
+  })
+
   it("ignores envelope keys it does not know", () => {
-    const page = Schema.decodeUnknownSync(ConnectionsPage)({
+    const page = Either.getOrThrow(ConnectionsPage.read({
       type: "Vault Connections",
       rows: [row],
       total: 1,
       pages: 1,
       page: 1
-    })
-    assert.deepStrictEqual<unknown>(page, { rows: [row], total: 1, pages: 1, page: 1 })
+    }))
+    assert.deepStrictEqual<unknown>(page, { rows: [row], unreadable: [], total: 1, pages: 1, page: 1 })
+  })
+
+  it("one unreadable row never fails the page: it is kept beside the others with its position, raw JSON, id, path and reason", () => {
+    const bad = { ...row, id: "bad-1", active: "yes" }
+    const noId = { ...row, id: 42 }
+    const page = Either.getOrThrow(ConnectionsPage.read({ rows: [row, bad, row, noId], total: 4, pages: 1, page: 1 }))
+    assert.deepStrictEqual<unknown>(page.rows, [row, row])
+    assert.deepStrictEqual(page.unreadable.map(({ id, path, position, raw }) => ({ id, path, position, raw })), [
+      { id: "bad-1", path: "rows[1].active", position: 1, raw: bad },
+      { id: undefined, path: "rows[3].id", position: 3, raw: noId }
+    ])
+    assert.match(page.unreadable[0]!.reason, /boolean/)
+    assert.strictEqual(page.unreadable[1]!.message, `row 3 (no usable id) unreadable at rows[3].id: ${page.unreadable[1]!.reason}`)
+  })
+
+  it("a body that is not a page at all still fails, naming where", () => {
+    for (const [json, path] of [[null, "body"], [{ total: 1, pages: 1, page: 1 }, "rows"], [{ rows: [], total: "1", pages: 1, page: 1 }, "total"]] as const) {
+      const result = ConnectionsPage.read(json)
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) assert.strictEqual(result.left.path, path)
+    }
   })
 })

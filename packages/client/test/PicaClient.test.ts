@@ -1,7 +1,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { MockPica } from "@picasync/mock"
-import { Chunk, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Redacted, Stream, TestClock, Tracer } from "effect"
+import { Chunk, ConfigProvider, Option, Duration, Effect, Exit, Fiber, Layer, Redacted, Stream, TestClock, Tracer } from "effect"
 import { ConnectionState } from "../src/Connection.js"
 import { PicaClient, type Options } from "../src/PicaClient.js"
 
@@ -31,17 +31,26 @@ const activeIds = (mock: MockPica.MockPicaServer) =>
 
 /** An attempt's timeout, far longer than any wait between attempts, so the two sleeps are told apart. */
 const requestTimeout = Duration.hours(1)
+/** Longer than any wait between attempts in these tests (a 429 waits 65 s at most). */
+const longestWait = Duration.minutes(10)
 
-/** Waits, in real time, until the client is asleep on the TestClock between two attempts; returns the wake-up time. */
-const untilRetryPending = Effect.gen(function*() {
+/**
+ * Waits, in real time, until the client is asleep on the TestClock between two attempts; returns the
+ * wake-up time, or undefined once `fiber` (when given) has ended instead.
+ */
+const untilRetryPendingOrDone = (fiber?: Fiber.Fiber<unknown, unknown>) => Effect.gen(function*() {
   for (let polls = 0; polls < 5_000; polls++) {
+    if (fiber !== undefined && (yield* Fiber.poll(fiber))._tag === "Some") return undefined
     const now = yield* TestClock.currentTimeMillis
-    const retry = Chunk.findFirst(yield* TestClock.sleeps(), (wakeAt) => wakeAt < now + Duration.toMillis(requestTimeout))
+    // Attempts' timeouts (an hour each, left behind by earlier attempts too) are never this close.
+    const retry = Chunk.findFirst(yield* TestClock.sleeps(), (wakeAt) => wakeAt - now <= Duration.toMillis(longestWait))
     if (retry._tag === "Some") return retry.value
     yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
   }
   return yield* Effect.dieMessage("the client never waited before retrying")
 })
+
+const untilRetryPending = Effect.map(untilRetryPendingOrDone(), (wakeAt) => wakeAt!)
 
 describe("PicaClient", () => {
   describe("listing", () => {
@@ -89,7 +98,8 @@ describe("PicaClient", () => {
 
     it.scopedLive("streams every connection in server order, concurrently or not", () =>
       Effect.gen(function*() {
-        const { client, mock, requestCount } = yield* setup({ count: 1_050, seed: 3 })
+        // Ties shuffled across a page boundary or hidden rows would make "every row once, in order" untrue of the server itself.
+        const { client, mock, requestCount } = yield* setup({ count: 1_050, seed: 3, shuffleTies: false, hiddenShare: 0 })
         const expected = yield* activeIds(mock)
         const pages = Math.ceil(expected.length / 100)
         for (const concurrency of [1, 4]) {
@@ -110,7 +120,7 @@ describe("PicaClient", () => {
 
     it.scopedLive("goes on past a page shorter than its limit", () =>
       Effect.gen(function*() {
-        const { client, mock } = yield* setup({ count: 400, faults: { truncate: { page: 2 } } })
+        const { client, mock } = yield* setup({ count: 400, hiddenShare: 0, shuffleTies: false, faults: { truncate: { page: 2 } } })
         const expected = yield* activeIds(mock)
         const pages = yield* Stream.runCollect(client.streamPages())
         assert.strictEqual(pages.length, Math.ceil(expected.length / 100))
@@ -133,7 +143,7 @@ describe("PicaClient", () => {
       Effect.gen(function*() {
         const { client, requestCount } = yield* setup({ count: 0 })
         const pages = yield* Stream.runCollect(client.streamPages())
-        assert.deepStrictEqual(Chunk.toArray(pages), [{ rows: [], total: 0, pages: 0, page: 1 }])
+        assert.deepStrictEqual(Chunk.toArray(pages), [{ rows: [], unreadable: [], total: 0, pages: 0, page: 1 }])
         assert.strictEqual(yield* requestCount, 1)
       }))
 
@@ -167,7 +177,8 @@ describe("PicaClient", () => {
         assert.isDefined(id)
         if (id === undefined) return
         assert.strictEqual((yield* client.getConnection(id)).id, id)
-        assert.deepStrictEqual((yield* client.updateConnectionTags(id, ["eu", "billing"])).tags, ["eu", "billing"])
+        const updated = yield* client.updateConnectionTags(id, ["eu", "billing"])
+        assert.deepStrictEqual(Option.map(updated, (row) => row.tags), Option.some(["eu", "billing"]))
         yield* client.deleteConnection(id)
         const gone = yield* Effect.flip(client.getConnection(id))
         assert.strictEqual(gone._tag, "PicaNotFoundError")
@@ -235,8 +246,8 @@ describe("PicaClient", () => {
     it.scopedLive("429 past the budget is a PicaRateLimitError", () =>
       Effect.gen(function*() {
         const { client, requestCount } = yield* setup(
-          { faults: { script: [{ status: 429 }, { status: 429 }] } },
-          { maxRetries: 1 }
+          { faults: { script: [{ status: 429, retryAfter: "0" }, { status: 429, retryAfter: "0" }] } },
+          { maxRetries: 5, rateLimitRetries: 1 }
         )
         const error = yield* Effect.flip(client.listConnections())
         assert.strictEqual(error._tag, "PicaRateLimitError")
@@ -270,14 +281,19 @@ describe("PicaClient", () => {
         assert.include(error.message, "no complete answer within")
       }))
 
-    it.scopedLive("a body that is not JSON, or lacks a key, is a PicaDecodeError naming the place", () =>
+    it.scopedLive("a body that is not a page is a PicaDecodeError naming the place; a row without key is kept aside", () =>
       Effect.gen(function*() {
         const noKey = JSON.stringify({ rows: [{ id: "x" }], total: 1, pages: 1, page: 1 })
-        const { client } = yield* setup({ faults: { script: [{ body: "<html>oops</html>" }, { body: noKey }] } })
+        const noRows = JSON.stringify({ total: 1, pages: 1, page: 1 })
+        const { client } = yield* setup({
+          faults: { script: [{ body: "<html>oops</html>" }, { body: noRows }, { body: noKey }] }
+        })
         const html = yield* Effect.flip(client.listConnections())
         assert.strictEqual(html._tag === "PicaDecodeError" && html.path, "body")
         const missing = yield* Effect.flip(client.listConnections())
-        assert.strictEqual(missing._tag === "PicaDecodeError" && missing.path, "rows[0].key")
+        assert.strictEqual(missing._tag === "PicaDecodeError" && missing.path, "rows")
+        const page = yield* client.listConnections()
+        assert.deepStrictEqual(page.unreadable.map((row) => [row.id, row.path]), [["x", "rows[0].key"]])
       }))
   })
 
@@ -286,7 +302,8 @@ describe("PicaClient", () => {
       ["Retry-After in seconds", { status: 429, retryAfter: "3" }, 3_000],
       ["Retry-After as an HTTP date", { status: 429, retryAfter: new Date(5_000).toUTCString() }, 5_000],
       ["the reset header", { status: 429, reset: 2 }, 2_000],
-      ["Retry-After capped by retryMaxDelay", { status: 429, retryAfter: "600" }, 10_000]
+      ["the real limiter's 60-second reset, past retryMaxDelay", { status: 429, reset: 60 }, 60_000],
+      ["Retry-After capped by rateLimitMaxWait (default 65 s)", { status: 429, retryAfter: "600" }, 65_000]
     ] as const
     for (const [what, step, wait] of waits) {
       it.scoped(`waits for ${what}`, () =>
@@ -305,6 +322,117 @@ describe("PicaClient", () => {
           assert.strictEqual(yield* requestCount, 2)
         }))
     }
+  })
+
+  describe("the real service (CONTRACT.md, \"What the real sources show\")", () => {
+    it.scopedLive("null fields: null and absent read alike in every field but id and key, no row unreadable", () =>
+      Effect.gen(function*() {
+        const { client, mock } = yield* setup({ count: 2_000, seed: 5 })
+        const rows = yield* Stream.runCollect(client.streamPages({}, { concurrency: 4 }))
+        const listed = Chunk.toArray(rows).flatMap((page) => page.rows)
+        assert.deepStrictEqual(Chunk.toArray(rows).flatMap((page) => page.unreadable), [])
+        for (const field of ["identity", "identityType", "name", "state", "tags"]) {
+          assert.isTrue(listed.some((row) => row[field] === null), `some row sends ${field}: null`)
+        }
+        assert.strictEqual(listed.length, (yield* activeIds(mock)).length)
+      }))
+
+    it.scopedLive("older shape: _id and epoch-millisecond createdAt are read as id and ISO 8601", () =>
+      Effect.gen(function*() {
+        const { client, mock } = yield* setup({ count: 30, legacyShape: true, shuffleTies: false, hiddenShare: 0 })
+        const page = yield* client.listConnections({ limit: 100 })
+        const expected = yield* activeIds(mock)
+        assert.deepStrictEqual(page.rows.map((row) => row.id), expected)
+        assert.deepStrictEqual(page.unreadable, [])
+        const truth = new Map((yield* mock.inventory).map((row) => [row.id, row.createdAt]))
+        for (const row of page.rows) {
+          assert.strictEqual(row.createdAt, new Date(Date.parse(truth.get(row.id)!)).toISOString())
+          assert.isFalse("_id" in row)
+        }
+        const one = yield* client.getConnection(expected[0]!)
+        assert.strictEqual(one.id, expected[0])
+      }))
+
+    it.scopedLive("one unreadable row, with or without an id, never fails its page in the middle of a listing", () =>
+      Effect.gen(function*() {
+        const { client, mock } = yield* setup({ count: 250, hiddenShare: 0, shuffleTies: false })
+        const [, middle] = yield* activeIds(mock).pipe(Effect.map((ids) => [ids[0], ids[150]]))
+        yield* mock.update(middle!, { tags: "billing", state: 7 })
+        const pages = Chunk.toArray(yield* Stream.runCollect(client.streamPages({}, { concurrency: 2 })))
+        const unreadable = pages.flatMap((page) => page.unreadable.map((row) => ({ page: page.page, ...row })))
+        assert.deepStrictEqual(unreadable.map(({ id, page, path, position }) => ({ id, page, path, position })), [
+          { id: middle, page: 2, path: "rows[50].state", position: 50 }
+        ])
+        assert.strictEqual(pages.flatMap((page) => page.rows).length, (yield* activeIds(mock)).length - 1)
+        const noId = JSON.stringify({ rows: [{ key: "k", tags: [] }, { id: "ok", key: "k2" }], total: 2, pages: 1, page: 1 })
+        yield* mock.setFaults({ script: [{ body: noId }] })
+        const page = yield* client.listConnections()
+        assert.deepStrictEqual(page.rows.map((row) => row.id), ["ok"])
+        assert.deepStrictEqual(page.unreadable.map((row) => [row.id, row.path, row.raw]), [[undefined, "rows[0].id", { key: "k", tags: [] }]])
+      }))
+
+    it.scopedLive("GET by id answering 405 (absent from the open backend) is a PicaUnsupportedError", () =>
+      Effect.gen(function*() {
+        const { client, mock } = yield* setup({ count: 5, getById: false })
+        const [id] = yield* activeIds(mock)
+        const error = yield* Effect.flip(client.getConnection(id!))
+        assert.strictEqual(error._tag, "PicaUnsupportedError")
+        assert.strictEqual(error.status, 405)
+        assert.strictEqual(error.attempts, 1)
+      }))
+
+    it.scopedLive("PATCH answering a bare 200 still succeeds: re-read when GET works, none when it does not", () =>
+      Effect.gen(function*() {
+        const { client, mock } = yield* setup({ count: 5, patchAnswer: "empty" })
+        const [id] = yield* activeIds(mock)
+        const reread = yield* client.updateConnectionTags(id!, ["eu"])
+        assert.deepStrictEqual(Option.map(reread, (row) => row.tags), Option.some(["eu"]))
+        yield* mock.setCompat({ getById: false })
+        assert.isTrue(Option.isNone(yield* client.updateConnectionTags(id!, ["us"])))
+        assert.deepStrictEqual((yield* mock.inventory).find((row) => row.id === id)?.tags, ["us"])
+      }))
+
+    it.scoped("a 90-second outage in the middle of a request is ridden out with retryFor, on the TestClock", () =>
+      Effect.gen(function*() {
+        const { client, mock, requestCount } = yield* setup(
+          { count: 3, faults: { errors: { rate: 1, statuses: [503] } } },
+          {
+            maxRetries: 1_000,
+            retryFor: Duration.minutes(3),
+            retryBaseDelay: Duration.millis(250),
+            retryMaxDelay: Duration.seconds(20),
+            requestTimeout
+          }
+        )
+        const fiber = yield* Effect.fork(client.listConnections())
+        while ((yield* TestClock.currentTimeMillis) < 90_000) {
+          const wakeAt = yield* untilRetryPending
+          assert.isTrue(wakeAt - (yield* TestClock.currentTimeMillis) <= 20_000)
+          yield* TestClock.setTime(wakeAt)
+        }
+        yield* mock.clearFaults
+        const wakeAt = yield* untilRetryPending
+        yield* TestClock.setTime(wakeAt)
+        const page = yield* Fiber.join(fiber)
+        assert.strictEqual(page.total, 3)
+        assert.isAbove(yield* requestCount, 8)
+      }))
+
+    it.scoped("retryFor ends a longer outage with the last error, within the time asked", () =>
+      Effect.gen(function*() {
+        const { client } = yield* setup(
+          { count: 3, faults: { errors: { rate: 1, statuses: [503] } } },
+          { maxRetries: 1_000, retryFor: Duration.seconds(30), retryMaxDelay: Duration.seconds(5), requestTimeout }
+        )
+        const fiber = yield* Effect.fork(client.listConnections())
+        for (let wakeAt = yield* untilRetryPendingOrDone(fiber); wakeAt !== undefined; wakeAt = yield* untilRetryPendingOrDone(fiber)) {
+          yield* TestClock.setTime(wakeAt)
+        }
+        const error = yield* Effect.flip(Fiber.join(fiber))
+        assert.strictEqual(error._tag, "PicaServerError")
+        const ended = yield* TestClock.currentTimeMillis
+        assert.isTrue(ended <= 30_000, `ended at ${ended}`)
+      }))
   })
 
   describe("layerConfig", () => {

@@ -4,12 +4,12 @@ import { MockPica } from "@picasync/mock"
 import { Cause, Effect, Exit, Redacted } from "effect"
 import * as Either from "effect/Either"
 import fc from "fast-check"
-import { Connection, ConnectionsPage } from "../src/Connection.js"
+import * as ConnectionsPage from "../src/ConnectionsPage.js"
 import { ConnectorsPage } from "../src/Connector.js"
 import { PicaClient } from "../src/PicaClient.js"
 import { isTransient, PicaError, type PicaDecodeError } from "../src/PicaError.js"
-import { type Answer, type Attempt, decodeBody, statusError } from "../src/ReadResponse.js"
-import { rateLimitWait } from "../src/Retry.js"
+import { rateLimitWait } from "../src/RateLimit.js"
+import { type Answer, type Attempt, decodeBody, readBody, statusError } from "../src/ReadResponse.js"
 
 /** `PICASYNC_RELIABILITY=full` (what `pnpm test:reliability` sets) runs many more cases. */
 const full = process.env.PICASYNC_RELIABILITY === "full"
@@ -56,8 +56,8 @@ const check = (property: fc.IProperty<any>, numRuns = runs) => {
 describe("ReadResponse (property-based)", () => {
   it("decoding any body gives a value or a PicaDecodeError naming where, never a throw", () => {
     const decoders: ReadonlyArray<(attempt: Attempt, answer: Answer) => Either.Either<unknown, PicaDecodeError>> = [
-      decodeBody(ConnectionsPage),
-      decodeBody(Connection),
+      readBody(ConnectionsPage.read),
+      decodeBody(ConnectionsPage.ConnectionFromWire),
       decodeBody(ConnectorsPage)
     ]
     check(fc.property(hostileBody, fc.integer({ min: 200, max: 299 }), (body, status) => {
@@ -69,6 +69,22 @@ describe("ReadResponse (property-based)", () => {
           assert.notInclude(result.left.message, "\n")
           figures.faults++
         }
+      }
+    }))
+  })
+
+  it("a page with one row replaced by any JSON keeps every other row", () => {
+    check(fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 4 }), (value, position) => {
+      const rows = Array.from({ length: 5 }, (_, i) => ({ ...validRow, id: `row-${i}` }))
+      rows[position] = value as never
+      const page = Either.getOrThrow(ConnectionsPage.read({ rows, total: 5, pages: 1, page: 1 }))
+      assert.strictEqual(page.rows.length + page.unreadable.length, 5)
+      const ids = new Set(page.rows.map((row) => row.id))
+      assert.isTrue(rows.every((_, i) => i === position || ids.has(`row-${i}`)))
+      for (const row of page.unreadable) {
+        assert.strictEqual(row.position, position)
+        assert.deepStrictEqual(row.raw, value)
+        figures.faults++
       }
     }))
   })

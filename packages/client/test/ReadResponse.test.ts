@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import { ConnectionsPage } from "../src/Connection.js"
-import { decodeBody, statusError } from "../src/ReadResponse.js"
+import * as ConnectionsPage from "../src/ConnectionsPage.js"
+import { readBody, statusError } from "../src/ReadResponse.js"
+
+const readPage = readBody(ConnectionsPage.read)
 
 const attempt = { method: "GET", url: "http://127.0.0.1:1/v1/vault/connections", attempts: 1 }
 const answer = (status: number, body = "", headers: Record<string, string> = {}) => ({ status, headers, body })
@@ -16,18 +18,20 @@ const unauthorized = JSON.stringify({
 
 describe("ReadResponse", () => {
   it("maps each status to its error tag", () => {
-    const tags = [401, 403, 404, 400, 422, 408, 429, 500, 502, 503, 504].map((status) =>
+    const tags = [401, 403, 404, 405, 400, 422, 408, 429, 500, 501, 502, 503, 504].map((status) =>
       statusError(attempt, answer(status), 0)._tag
     )
     assert.deepStrictEqual(tags, [
       "PicaAuthError",
       "PicaAuthError",
       "PicaNotFoundError",
+      "PicaUnsupportedError",
       "PicaBadRequestError",
       "PicaBadRequestError",
       "PicaTransportError",
       "PicaRateLimitError",
       "PicaServerError",
+      "PicaUnsupportedError",
       "PicaServerError",
       "PicaServerError",
       "PicaServerError"
@@ -49,18 +53,25 @@ describe("ReadResponse", () => {
   })
 
   it("carries the wait a 429 asks for", () => {
-    const error = statusError(attempt, answer(429, "", { "retry-after": "7" }), 0)
+    const error = statusError(attempt, answer(429, "", { "retry-after": "7", "x-pica-rate-limit-reset": "60" }), 0)
     assert.strictEqual(error._tag === "PicaRateLimitError" && error.retryAfterMillis, 7000)
+    assert.strictEqual(error._tag === "PicaRateLimitError" && error.resetMillis, 60_000)
   })
 
-  it("names the first offending field of a body that does not match", () => {
+  it("names the first offending field of a body that is not a page", () => {
+    const body = JSON.stringify({ rows: [{ id: "a" }], total: -1, pages: 1, page: 1 })
+    const result = readPage(attempt, answer(200, body))
+    assert.isTrue(Either.isLeft(result) && result.left.path === "total")
+  })
+
+  it("keeps a row it cannot read beside the page, named as PicaDecodeError would", () => {
     const body = JSON.stringify({ rows: [{ id: "a" }], total: 1, pages: 1, page: 1 })
-    const result = decodeBody(ConnectionsPage)(attempt, answer(200, body))
-    assert.isTrue(Either.isLeft(result) && result.left.path === "rows[0].key")
+    const page = Either.getOrThrow(readPage(attempt, answer(200, body)))
+    assert.deepStrictEqual(page.unreadable.map((row) => [row.id, row.path]), [["a", "rows[0].key"]])
   })
 
   it("reports a body that is not JSON", () => {
-    const result = decodeBody(ConnectionsPage)(attempt, answer(200, "<!doctype html><p>502</p>"))
+    const result = readPage(attempt, answer(200, "<!doctype html><p>502</p>"))
     assert.isTrue(Either.isLeft(result) && result.left.path === "body" && result.left.reason.includes("not JSON"))
   })
 })

@@ -2,9 +2,11 @@ import { Either, ParseResult } from "effect"
 import { once } from "node:events"
 import type * as http from "node:http"
 import * as ApiError from "./ApiError.js"
+import * as Compat from "./Compat.js"
 import * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
 import type * as Inventory from "./Inventory.js"
+import * as Limiter from "./Limiter.js"
 import type { State } from "./Server.js"
 
 /** The reserved path prefix of the control routes; faults never apply under it. */
@@ -34,7 +36,7 @@ const fromInventory = <E extends Parameters<typeof inventoryError>[0]>(
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-/** Streams the whole inventory in chunks, since a million rows exceed one string. */
+/** Streams the listed inventory in chunks, since a million rows exceed one string; the hidden rows follow. */
 const sendInventory = async (
   state: State,
   res: http.ServerResponse,
@@ -48,7 +50,7 @@ const sendInventory = async (
     const chunk = JSON.stringify(rows.slice(start, start + chunkSize)).slice(1, -1)
     if (!res.write(start === 0 ? chunk : `,${chunk}`)) await once(res, "drain")
   }
-  res.end("]}")
+  res.end(`],"hidden":${JSON.stringify(state.inventory.hidden())}}`)
 }
 
 const connectionRoute = async (
@@ -64,8 +66,9 @@ const connectionRoute = async (
     if (!isRecord(body)) return badRequest("Body must be a JSON object (a connection, or part of one)")
     return fromInventory(state.inventory.insert(body, { verbatim: url.searchParams.get("verbatim") === "true" }), 201)
   }
-  if (action === "deactivate" && rest.length === 2 && req.method === "POST") {
-    return fromInventory(state.inventory.update(id, { active: false }))
+  if (rest.length === 2 && req.method === "POST") {
+    if (action === "deactivate") return fromInventory(state.inventory.update(id, { active: false }))
+    if (action === "hide") return fromInventory(state.inventory.hide(id))
   }
   if (rest.length !== 1) return undefined
   switch (req.method) {
@@ -79,23 +82,54 @@ const connectionRoute = async (
   return undefined
 }
 
-const faultsRoute = async (state: State, req: http.IncomingMessage): Promise<Http.Reply | undefined> => {
+/** A setting read with GET and changed with PUT (400 with the reason if invalid); both answer what is in force. */
+const settingRoute = async <A>(
+  req: http.IncomingMessage,
+  setting: {
+    readonly decode: (body: unknown) => Either.Either<A, ParseResult.ParseError>
+    readonly current: () => unknown
+    readonly set: (value: A) => void
+  }
+): Promise<Http.Reply | undefined> => {
   switch (req.method) {
     case "GET":
-      return Http.json(200, state.faults.current)
+      return Http.json(200, setting.current())
     case "PUT": {
-      const decoded = Faults.decode(await Http.readJson(req))
+      const decoded = setting.decode(await Http.readJson(req))
       if (Either.isLeft(decoded)) return badRequest(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
-      state.faults.set(decoded.right, performance.now())
-      return Http.json(200, state.faults.current)
-    }
-    case "DELETE": {
-      state.faults.set(Faults.allOff, performance.now())
-      return Http.json(200, state.faults.current)
+      setting.set(decoded.right)
+      return Http.json(200, setting.current())
     }
   }
   return undefined
 }
+
+const faultsRoute = (state: State, req: http.IncomingMessage): Promise<Http.Reply | undefined> => {
+  const current = () => state.faults.current
+  if (req.method === "DELETE") {
+    state.faults.set(Faults.allOff, performance.now())
+    return Promise.resolve(Http.json(200, current()))
+  }
+  return settingRoute(req, { decode: Faults.decode, current, set: (patch) => state.faults.set(patch, performance.now()) })
+}
+
+const limiterRoute = (state: State, req: http.IncomingMessage): Promise<Http.Reply | undefined> =>
+  settingRoute(req, {
+    decode: Limiter.decode,
+    current: () => state.limiter.current,
+    set: (limiter) => state.limiter.set(limiter)
+  })
+
+const compatRoute = (state: State, req: http.IncomingMessage): Promise<Http.Reply | undefined> =>
+  settingRoute(req, {
+    decode: Compat.decode,
+    current: () => state.compat,
+    set: (patch) => {
+      state.compat = Compat.merge(state.compat, patch)
+    }
+  })
+
+const settingRoutes = { faults: faultsRoute, limiter: limiterRoute, compat: compatRoute } as const
 
 const requestsRoute = (state: State, req: http.IncomingMessage): Http.Reply | undefined => {
   switch (req.method) {
@@ -113,9 +147,9 @@ export const handle = async (
   state: State,
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  url: URL
+  url: URL,
+  headers: Readonly<Record<string, string>>
 ): Promise<void> => {
-  const headers = state.faults.rateLimitHeaders(performance.now())
   if (!loopback.has(req.socket.remoteAddress ?? "")) {
     return Http.send(res, Http.json(403, ApiError.forbidden("The admin routes only answer loopback clients")), headers)
   }
@@ -123,8 +157,8 @@ export const handle = async (
   if (resource === "inventory" && rest.length === 0 && req.method === "GET") return sendInventory(state, res, headers)
   const reply = resource === "connections"
     ? await connectionRoute(state, req, url, rest)
-    : resource === "faults" && rest.length === 0
-    ? await faultsRoute(state, req)
+    : resource !== undefined && Object.hasOwn(settingRoutes, resource) && rest.length === 0
+    ? await settingRoutes[resource as keyof typeof settingRoutes](state, req)
     : resource === "requests" && rest.length === 0
     ? requestsRoute(state, req)
     : undefined

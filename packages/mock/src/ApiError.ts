@@ -8,6 +8,8 @@ export interface ApiErrorBody {
   readonly meta: unknown
 }
 
+// Types, codes and keys as the open-source backend's `ApplicationError` serialises them.
+
 export const unauthorized: ApiErrorBody = {
   type: "Unauthorized",
   code: 2010,
@@ -28,7 +30,7 @@ export const badRequest = (message: string, meta: unknown = null): ApiErrorBody 
 
 export const notFound = (message: string): ApiErrorBody => ({
   type: "NotFound",
-  code: 2040,
+  code: 2005,
   status: 404,
   key: "err::application::not_found",
   message,
@@ -37,34 +39,37 @@ export const notFound = (message: string): ApiErrorBody => ({
 
 export const forbidden = (message: string): ApiErrorBody => ({
   type: "Forbidden",
-  code: 2030,
+  code: 2002,
   status: 403,
   key: "err::application::forbidden",
   message,
   meta: null
 })
 
-export const rateLimited: ApiErrorBody = {
+export const tooManyRequests: ApiErrorBody = {
   type: "TooManyRequests",
-  code: 2029,
+  code: 2009,
   status: 429,
-  key: "err::application::rate_limit_exceeded",
+  key: "err::application::too_many_requests",
   message: "Rate limit exceeded",
   meta: null
 }
 
-const internal: ApiErrorBody = {
+export const internal: ApiErrorBody = {
   type: "InternalServerError",
-  code: 5000,
+  code: 2003,
   status: 500,
   key: "err::application::internal_server_error",
-  message: "Internal server error",
+  message: "An unknown error occurred",
   meta: null
 }
 
+/** An unknown route or method: the router's fallback, not an `ApplicationError`. */
+export const routeNotFound = { type: "error", error: "Not found" } as const
+
 /**
- * The body for any error status. Gateway faults (502, 504) carry the body of an
- * internal error saying 500, as the real service's do.
+ * The body for any error status. Every 5xx, gateway statuses included, carries
+ * the internal error's body saying 500, as the real service's do.
  */
 export const forStatus = (status: number): ApiErrorBody => {
   switch (status) {
@@ -77,11 +82,9 @@ export const forStatus = (status: number): ApiErrorBody => {
     case 404:
       return notFound("Not found")
     case 429:
-      return rateLimited
-    case 503:
-      return { ...internal, type: "ServiceUnavailable", code: 5030, status: 503, key: "err::application::service_unavailable", message: "Service unavailable" }
+      return tooManyRequests
     default:
-      return status === 502 || status === 504 ? internal : { ...internal, status }
+      return status >= 500 ? internal : { ...internal, status }
   }
 }
 

@@ -1,7 +1,9 @@
 import { Either } from "effect"
 import { parseArgs } from "node:util"
 import type * as Faults from "./Faults.js"
+import * as Limiter from "./Limiter.js"
 import * as MockPica from "./MockPica.js"
+import * as RateLimitHeaders from "./RateLimitHeaders.js"
 
 export const usage = `Usage: picasync-mock [options]   (from the repo root: pnpm mock -- [options])
 
@@ -16,6 +18,24 @@ Server
   --auth-header <name>     header carrying the secret (default ${MockPica.defaultAuthHeader})
   --limit-cap <n>          larger limits are clamped to it (default 100)
   --legacy-envelope        add "type": "Vault Connections" to listing envelopes
+
+Real-service behaviours (on by default)
+  --no-nulls               generated rows never send null (otherwise ~5% null identity and
+                           identityType, ~1% null state, ~1% null tags)
+  --hidden-share <share>   share (0..1) of generated rows counted in total but never listed
+                           (default 0.005)
+  --limiter <limit/window> fixed window per secret, e.g. 500/60s or 50/500ms (default 500/60s);
+                           429 "Rate limit exceeded" past the limit, reset header = window length
+  --no-limiter             no limiter (headers say 1000, 1000, 0)
+  --limiter-retry-after    add Retry-After to the limiter's 429s (the real service sends none)
+  --rate-limit-prefix <p>  prefix of the rate-limit headers, e.g. x-one- (default ${RateLimitHeaders.defaultPrefix})
+  --no-tie-shuffle         order rows with equal createdAt by id instead of randomly per request
+
+Older deployments (off by default)
+  --legacy-shape           rows with _id, epoch-millisecond createdAt/updatedAt, deleted,
+                           deprecated and lastModifiedBy
+  --no-get-by-id           GET /v1/vault/connections/{id} answers 405 with an empty body
+  --patch-empty            a successful PATCH answers a bare 200 with an empty body
 
 Faults (API routes only; "rate" is a share of requests in 0..1, "every" is every Nth request)
   --latency <ms|min..max>  added delay, fixed or uniformly random
@@ -51,6 +71,16 @@ const flags = {
   "auth-header": { type: "string" },
   "limit-cap": { type: "string" },
   "legacy-envelope": { type: "boolean" },
+  "no-nulls": { type: "boolean" },
+  "hidden-share": { type: "string" },
+  limiter: { type: "string" },
+  "no-limiter": { type: "boolean" },
+  "limiter-retry-after": { type: "boolean" },
+  "rate-limit-prefix": { type: "string" },
+  "no-tie-shuffle": { type: "boolean" },
+  "legacy-shape": { type: "boolean" },
+  "no-get-by-id": { type: "boolean" },
+  "patch-empty": { type: "boolean" },
   latency: { type: "string" },
   "fail-rate": { type: "string" },
   "fail-every": { type: "string" },
@@ -116,6 +146,49 @@ const rateLimit = (value: string, retryAfter: boolean): Faults.RateLimit => {
   return { capacity: Number(match[1]), refillPerSecond: Number(match[2]), retryAfter }
 }
 
+const windowUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 }
+
+const limiterSpec = (value: string): Limiter.Limiter => {
+  const match = /^(\d+)\/(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value)
+  if (match !== null) {
+    const limit = Number(match[1])
+    const exactMs = Number(match[2]) * windowUnits[match[3]!]!
+    // Rounds away float noise (1.1 * 1000), not a fraction of a millisecond.
+    const windowMs = Math.round(exactMs)
+    const whole = Math.abs(exactMs - windowMs) < 1e-6 && Number.isSafeInteger(windowMs)
+    if (Number.isSafeInteger(limit) && limit >= 1 && whole && windowMs >= 1) return { limit, windowMs }
+  }
+  throw new UsageError(`--limiter expects limit/window such as 500/60s or 50/500ms, got "${value}"`)
+}
+
+/** The limiter from `--limiter`, `--limiter-retry-after` and `--no-limiter`; undefined keeps the default. */
+const limiter = (
+  spec: string | undefined,
+  retryAfter: boolean | undefined,
+  off: boolean | undefined
+): Limiter.Limiter | null | undefined => {
+  if (off === true) {
+    if (spec !== undefined || retryAfter === true) {
+      throw new UsageError("--no-limiter cannot be combined with --limiter or --limiter-retry-after")
+    }
+    return null
+  }
+  if (spec === undefined && retryAfter !== true) return undefined
+  const config = spec === undefined ? Limiter.defaultLimiter : limiterSpec(spec)
+  return retryAfter === true ? { ...config, retryAfter: true } : config
+}
+
+const headerPrefix = (value: string): string => {
+  const prefix = value.toLowerCase()
+  if (!RateLimitHeaders.validPrefix(prefix)) {
+    throw new UsageError(`--rate-limit-prefix expects letters, digits and dashes such as x-one-, got "${value}"`)
+  }
+  return prefix
+}
+
+/** `true` for a `--no-X` flag that was given, so the option turns off; otherwise the default stays. */
+const offWhen = (flag: boolean | undefined): false | undefined => flag === true ? false : undefined
+
 const drift = (value: string): Faults.Drift => {
   const fields: Record<string, number> = {}
   for (const part of value.split(",")) {
@@ -170,6 +243,14 @@ export const parse = (argv: ReadonlyArray<string>): Either.Either<Command, strin
       authHeader: values["auth-header"],
       limitCap: values["limit-cap"] === undefined ? undefined : integer("limit-cap", values["limit-cap"], 1),
       legacyEnvelope: values["legacy-envelope"],
+      nulls: offWhen(values["no-nulls"]),
+      hiddenShare: values["hidden-share"] === undefined ? undefined : share("hidden-share", values["hidden-share"]),
+      limiter: limiter(values.limiter, values["limiter-retry-after"], values["no-limiter"]),
+      rateLimitHeaderPrefix: values["rate-limit-prefix"] === undefined ? undefined : headerPrefix(values["rate-limit-prefix"]),
+      shuffleTies: offWhen(values["no-tie-shuffle"]),
+      legacyShape: values["legacy-shape"],
+      getById: offWhen(values["no-get-by-id"]),
+      patchAnswer: values["patch-empty"] === true ? "empty" as const : undefined,
       faults
     })
     return Either.right({ help: values.help === true, options })

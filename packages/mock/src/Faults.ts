@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import * as ApiError from "./ApiError.js"
 import type * as Http from "./Http.js"
 import * as Random from "./Random.js"
+import type * as RateLimitHeaders from "./RateLimitHeaders.js"
 
 const Share = Schema.Number.pipe(Schema.between(0, 1))
 const PositiveInt = Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))
@@ -65,7 +66,7 @@ export const ScriptStep = Schema.Struct({
   status: Schema.optional(Schema.Int.pipe(Schema.between(100, 599))),
   /** The raw `Retry-After` header value: seconds or an HTTP date. */
   retryAfter: Schema.optional(Schema.String),
-  /** Overrides `x-pica-rate-limit-reset` (and sets remainings to 0). */
+  /** Overrides the rate-limit reset header (and sets remainings to 0). */
   reset: Schema.optional(NonNegativeInt),
   cut: Schema.optional(Schema.Boolean),
   html: Schema.optional(Schema.Boolean),
@@ -103,6 +104,8 @@ export interface Decision {
   /** Forced by the script; otherwise the listing asks `truncateListing`. */
   readonly truncate: boolean
   readonly scripted: boolean
+  /** A script's override of the rate-limit reset header, which also sets remainings to 0. */
+  readonly reset: number | undefined
   /** The fault's name for the request log. */
   readonly fault: string | undefined
 }
@@ -175,7 +178,7 @@ export class FaultEngine {
     const step = this.script.shift()
     if (step !== undefined) return this.scripted(step)
     const delayMs = this.latency()
-    const plain = { delayMs, cut: false, truncate: false, scripted: false }
+    const plain = { delayMs, cut: false, truncate: false, scripted: false, reset: undefined }
     this.requests++
     const { errors, rateLimit } = this.config
     if (rateLimit != null && !this.take(rateLimit, now)) {
@@ -209,27 +212,20 @@ export class FaultEngine {
     return drift
   }
 
-  /** The rate-limit headers of every response; `reset` is the seconds until the bucket is full. */
-  rateLimitHeaders(now: number): Record<string, string> {
+  /** What the token bucket's headers say, when it is set; `reset` is the seconds until it is full. */
+  bucketStatus(now: number): RateLimitHeaders.Status | undefined {
     const rateLimit = this.config.rateLimit
-    if (rateLimit == null) {
-      return { "x-pica-rate-limit-limit": "1000", "x-pica-rate-limit-remainings": "1000", "x-pica-rate-limit-reset": "0" }
-    }
+    if (rateLimit == null) return undefined
     this.refill(rateLimit, now)
     return {
-      "x-pica-rate-limit-limit": String(rateLimit.capacity),
-      "x-pica-rate-limit-remainings": String(Math.floor(this.tokens)),
-      "x-pica-rate-limit-reset": String(Math.ceil((rateLimit.capacity - this.tokens) / rateLimit.refillPerSecond))
+      limit: rateLimit.capacity,
+      remaining: Math.floor(this.tokens),
+      reset: Math.ceil((rateLimit.capacity - this.tokens) / rateLimit.refillPerSecond)
     }
   }
 
   private scripted(step: ScriptStep): Decision {
-    const headers: Record<string, string> = {}
-    if (step.retryAfter !== undefined) headers["retry-after"] = step.retryAfter
-    if (step.reset !== undefined) {
-      headers["x-pica-rate-limit-reset"] = String(step.reset)
-      headers["x-pica-rate-limit-remainings"] = "0"
-    }
+    const headers: Record<string, string> = step.retryAfter === undefined ? {} : { "retry-after": step.retryAfter }
     const injected: Http.Reply | undefined = step.html === true
       ? { ...html(step.status ?? 502), headers }
       : step.body !== undefined
@@ -243,6 +239,7 @@ export class FaultEngine {
       cut: step.cut === true,
       truncate: step.truncate === true,
       scripted: true,
+      reset: step.reset,
       fault: "script"
     }
   }

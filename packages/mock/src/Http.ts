@@ -12,6 +12,9 @@ export interface Reply {
 
 export const json = (status: number, value: unknown): Reply => ({ status, body: JSON.stringify(value) })
 
+/** A bare status: no body, so no `content-type` either. */
+export const empty = (status: number, headers: Readonly<Record<string, string>> = {}): Reply => ({ status, body: "", headers })
+
 /**
  * Writes `reply`. With `cut`, sends the headers (with the full content-length)
  * and half the body, then destroys the socket once that half is flushed.
@@ -25,7 +28,7 @@ export const send = (
   const body = Buffer.from(reply.body)
   res.writeHead(reply.status, {
     ...baseHeaders,
-    "content-type": reply.contentType ?? "application/json",
+    ...(body.length === 0 ? {} : { "content-type": reply.contentType ?? "application/json" }),
     "content-length": String(body.length),
     ...reply.headers
   })

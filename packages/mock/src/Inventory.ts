@@ -3,6 +3,7 @@ import * as Ascii from "./Ascii.js"
 import * as Page from "./Page.js"
 import * as Platforms from "./Platforms.js"
 import * as Random from "./Random.js"
+import * as Ties from "./Ties.js"
 
 /**
  * A stored connection. `id`, `createdAt` and `active` are always present because
@@ -45,6 +46,8 @@ export interface ConnectionFilter {
   readonly identityType: string | undefined
   readonly identity: string | undefined
   readonly platform: string | undefined
+  /** Any other parameter: an exact match on the field of that name, as the real backend does. */
+  readonly otherFields: ReadonlyArray<readonly [field: string, value: string]>
 }
 
 /** What a drift fault did to the inventory, by connection id. */
@@ -136,22 +139,47 @@ const generateRow = (random: Random.Random, createdAt: string, fresh = false): C
 }
 
 /**
- * `count` rows from `seed`, newest first. About 1% share the previous row's
- * `createdAt` exactly, so the `id` tie-break decides their order.
+ * Sends `null` where the open backend's `Option`s are `None`: on ~5% of current-shape
+ * rows `identity` and `identityType`, on ~1% `state`, on ~1% `tags`. Draws three
+ * numbers a row whatever its shape, so each row's decisions depend on its index only.
  */
-export const generate = (seed: number, count: number): Array<Connection> => {
+const withNulls = (row: Connection, random: Random.Random): Connection => {
+  const identity = random.next() < 0.05
+  const state = random.next() < 0.01
+  const tags = random.next() < 0.01
+  if (!("state" in row) || !(identity || state || tags)) return row
+  return {
+    ...row,
+    ...(identity ? { identity: null, identityType: null } : {}),
+    ...(state ? { state: null } : {}),
+    ...(tags ? { tags: null } : {})
+  }
+}
+
+/**
+ * `count` rows from `seed`, newest first. About 1% share the previous row's
+ * `createdAt` exactly. `nulls` (default true) sends some optional fields as `null`.
+ */
+export const generate = (
+  seed: number,
+  count: number,
+  options: { readonly nulls?: boolean | undefined } = {}
+): Array<Connection> => {
   const random = Random.make(seed)
+  // Its own stream, so turning nulls off leaves every other generated value as it was.
+  const nulls = options.nulls === false ? undefined : Random.make(seed ^ 0x6e011)
   const averageGap = generatedSpanMicros / Math.max(count, 1)
   const rows = new Array<Connection>(count)
   let micros = newestGeneratedMicros
   for (let i = 0; i < count; i++) {
     if (i > 0 && random.next() >= 0.01) micros -= 1 + random.int(2 * averageGap)
-    rows[i] = generateRow(random, Ascii.isoMicros(micros))
+    const row = generateRow(random, Ascii.isoMicros(micros))
+    rows[i] = nulls === undefined ? row : withNulls(row, nulls)
   }
   return rows
 }
 
-/** API order: `createdAt` descending, then `id` ascending. */
+/** Store order: `createdAt` descending, then `id` ascending (API order too, unless ties are shuffled). */
 export const compare = (a: Connection, b: Connection): number =>
   a.createdAt > b.createdAt ? -1 : a.createdAt < b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 
@@ -178,9 +206,13 @@ const checkCore = (row: ConnectionInput): Either.Either<Connection, InvalidConne
   return Either.right(row as Connection)
 }
 
+/** A field's value as a query string would spell it; objects, arrays and null never match. */
+const asParameter = (value: unknown): string | undefined =>
+  typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : undefined
+
 const matcher = (filter: ConnectionFilter): ((row: Connection) => boolean) | undefined => {
   const checks: Array<(row: Connection) => boolean> = []
-  const { identity, identityType, keys, name, platform, platformVersion, tags } = filter
+  const { identity, identityType, keys, name, otherFields, platform, platformVersion, tags } = filter
   if (keys !== undefined) checks.push((row) => typeof row.key === "string" && keys.has(row.key))
   if (tags !== undefined) {
     checks.push((row) => Array.isArray(row.tags) && row.tags.some((tag) => tags.has(tag)))
@@ -189,24 +221,31 @@ const matcher = (filter: ConnectionFilter): ((row: Connection) => boolean) | und
   for (const [field, value] of Object.entries(exact)) {
     if (value !== undefined) checks.push((row) => row[field] === value)
   }
+  for (const [field, value] of otherFields) checks.push((row) => asParameter(row[field]) === value)
   if (checks.length === 0) return undefined
   return (row) => checks.every((check) => check(row))
 }
 
 /**
  * The in-memory store. Active and inactive rows live in two lists kept in API
- * order, so an unfiltered page of either listing is a slice, not a scan.
+ * order, so an unfiltered page of either listing is a slice, not a scan. Hidden
+ * rows keep their place in those lists (they count in `total` and take their
+ * slot on a page) but are left out of every page served.
  */
 export class Inventory {
   private readonly byId = new Map<string, Connection>()
   private readonly activeRows: Array<Connection> = []
   private readonly inactiveRows: Array<Connection> = []
+  private readonly hiddenIds = new Set<string>()
   private readonly random: Random.Random
+  /** Reorders tied rows on each listing; undefined keeps them in `id` order. */
+  private readonly tieRandom: Random.Random | undefined
   private clockMicros = newestGeneratedMicros
 
-  constructor(rows: ReadonlyArray<Connection>, seed: number) {
-    // A separate stream from generation, so inserts never disturb the generated rows.
+  constructor(rows: ReadonlyArray<Connection>, seed: number, shuffleTies = true) {
+    // Separate streams from generation, so inserts and listings never disturb the generated rows.
     this.random = Random.make(seed ^ 0x5f3759df)
+    this.tieRandom = shuffleTies ? Random.make(seed ^ 0x7135) : undefined
     for (const row of rows) {
       this.byId.set(row.id, row)
       this.partition(row.active).push(row)
@@ -224,8 +263,40 @@ export class Inventory {
     return this.byId.get(id)
   }
 
-  /** Every row, active and inactive, in API order. */
+  /** Every row the API lists, active and inactive, newest first (ties by `id`): what a sync can mirror. */
   all(): Array<Connection> {
+    const merged = this.merged()
+    return this.hiddenIds.size === 0 ? merged : merged.filter((row) => !this.hiddenIds.has(row.id))
+  }
+
+  /** The rows counted in `total` but never listed, newest first (ties by `id`). */
+  hidden(): Array<Connection> {
+    return Array.from(this.hiddenIds, (id) => this.byId.get(id)!).sort(compare)
+  }
+
+  list(filter: ConnectionFilter, offset: number, limit: number): Page.Page<Connection> {
+    const tieRandom = this.tieRandom
+    const selection = Page.select(
+      this.partition(filter.active),
+      matcher(filter),
+      offset,
+      limit,
+      tieRandom === undefined ? undefined : Ties.tied
+    )
+    const rows = tieRandom === undefined ? selection.rows : Ties.shuffled(selection, tieRandom)
+    const listed = this.hiddenIds.size === 0 ? rows : rows.filter((row) => !this.hiddenIds.has(row.id))
+    return { rows: listed, total: selection.total }
+  }
+
+  /** Keeps the row out of every listing from now on; `get` still finds it. */
+  hide(id: string): Either.Either<Connection, ConnectionNotFound> {
+    const row = this.byId.get(id)
+    if (row === undefined) return Either.left(new ConnectionNotFound({ id }))
+    this.hiddenIds.add(id)
+    return Either.right(row)
+  }
+
+  private merged(): Array<Connection> {
     const merged = new Array<Connection>(this.byId.size)
     let a = 0
     let i = 0
@@ -236,10 +307,6 @@ export class Inventory {
       merged[out] = takeActive ? this.activeRows[a++]! : this.inactiveRows[i++]!
     }
     return merged
-  }
-
-  list(filter: ConnectionFilter, offset: number, limit: number): Page.Page<Connection> {
-    return Page.select(this.partition(filter.active), matcher(filter), offset, limit)
   }
 
   insert(input: ConnectionInput, options: InsertOptions = {}): Either.Either<Connection, ConnectionExists | InvalidConnection> {
@@ -257,9 +324,8 @@ export class Inventory {
   remove(id: string): Either.Either<Connection, ConnectionNotFound> {
     const row = this.byId.get(id)
     if (row === undefined) return Either.left(new ConnectionNotFound({ id }))
-    this.byId.delete(id)
-    const list = this.partition(row.active)
-    list.splice(positionOf(list, row), 1)
+    this.detach(row)
+    this.hiddenIds.delete(id)
     return Either.right(row)
   }
 
@@ -268,7 +334,7 @@ export class Inventory {
     const current = this.byId.get(id)
     if (current === undefined) return Either.left(new ConnectionNotFound({ id }))
     return Either.flatMap(checkCore({ ...current, ...patch, id }), (next) => {
-      this.remove(id)
+      this.detach(current)
       this.add(next)
       return Either.right(next)
     })
@@ -296,6 +362,12 @@ export class Inventory {
     list.splice(positionOf(list, row), 0, row)
   }
 
+  private detach(row: Connection): void {
+    this.byId.delete(row.id)
+    const list = this.partition(row.active)
+    list.splice(positionOf(list, row), 1)
+  }
+
   private partition(active: boolean): Array<Connection> {
     return active ? this.activeRows : this.inactiveRows
   }
@@ -309,15 +381,29 @@ export class Inventory {
 
 /**
  * The generated inventory, or `rows` completed like `insert` does; rows without a
- * `createdAt` keep the order they are given in (newest first).
+ * `createdAt` keep the order they are given in (newest first). Only generated rows
+ * carry nulls (`nulls`, default true) or are hidden (a share `hiddenShare`, default
+ * 0.005); `shuffleTies` (default true) reorders tied rows on each listing.
  */
 export const make = (options: {
   readonly seed: number
   readonly count: number
   readonly rows?: ReadonlyArray<ConnectionInput> | undefined
+  readonly nulls?: boolean | undefined
+  readonly hiddenShare?: number | undefined
+  readonly shuffleTies?: boolean | undefined
 }): Inventory => {
-  if (options.rows === undefined) return new Inventory(generate(options.seed, options.count), options.seed)
-  const inventory = new Inventory([], options.seed)
+  const { seed, shuffleTies = true } = options
+  if (options.rows === undefined) {
+    const rows = generate(seed, options.count, { nulls: options.nulls })
+    const inventory = new Inventory(rows, seed, shuffleTies)
+    const hiddenShare = options.hiddenShare ?? 0.005
+    // Its own stream, so the share hidden changes nothing else.
+    const hiding = Random.make(seed ^ 0x41dde)
+    for (const row of rows) if (hiding.next() < hiddenShare) inventory.hide(row.id)
+    return inventory
+  }
+  const inventory = new Inventory([], seed, shuffleTies)
   for (const row of [...options.rows].reverse()) {
     const inserted = inventory.insert(row)
     if (Either.isLeft(inserted)) throw new Error(`Invalid initial row: ${JSON.stringify(inserted.left)}`)

@@ -2,16 +2,23 @@ import { Context, Effect, Layer, Schema } from "effect"
 import type { Either, Scope } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import * as Compat from "./Compat.js"
 import * as Faults from "./Faults.js"
 import * as Inventory from "./Inventory.js"
+import * as Limiter from "./Limiter.js"
 import * as Random from "./Random.js"
+import * as RateLimitHeaders from "./RateLimitHeaders.js"
 import * as RequestLog from "./RequestLog.js"
 import * as Server from "./Server.js"
 
 export const defaultSecret = "sk_test_mock_0000000000000000"
 export const defaultAuthHeader = "x-pica-secret"
 
-export interface MockPicaOptions {
+/**
+ * The compat settings (`legacyShape`, `getById`, `patchAnswer`) are the initial
+ * values of what `setCompat` changes.
+ */
+export interface MockPicaOptions extends Compat.Compat {
   /** Default 0: an ephemeral port, read it back from `url`. */
   readonly port?: number
   /** Default `127.0.0.1`. */
@@ -34,6 +41,16 @@ export interface MockPicaOptions {
   readonly requestLogLimit?: number
   /** Add `"type": "Vault Connections"` to listing envelopes. Default false. */
   readonly legacyEnvelope?: boolean
+  /** Generated rows send some optional fields as `null`, as the real service does. Default true. */
+  readonly nulls?: boolean
+  /** The share (0..1) of generated rows counted in `total` but never listed. Default 0.005. */
+  readonly hiddenShare?: number
+  /** The real service's fixed-window limiter, per secret; `null` turns it off. Default 500 a minute. */
+  readonly limiter?: Limiter.Limiter | null
+  /** Prefix of the three rate-limit headers. Default `x-pica-`. */
+  readonly rateLimitHeaderPrefix?: string
+  /** Rows with equal `createdAt` come in a random order on each listing. Default true. */
+  readonly shuffleTies?: boolean
 }
 
 /** A running mock server: where it listens, and its controls. */
@@ -51,7 +68,7 @@ export interface MockPicaServer {
   /** Merges `patch` into the faults (`null` turns one off) and restarts their counters. Dies on an invalid config. */
   readonly setFaults: (patch: Faults.Faults) => Effect.Effect<void>
   readonly clearFaults: Effect.Effect<void>
-  /** Every connection, active and inactive, in API order: the ground truth. */
+  /** Every connection the API lists, active and inactive, newest first (ties by `id`): the ground truth a sync can mirror. */
   readonly inventory: Effect.Effect<ReadonlyArray<Inventory.Connection>>
   readonly insert: (
     row: Inventory.ConnectionInput,
@@ -63,11 +80,25 @@ export interface MockPicaServer {
     patch: Inventory.ConnectionInput
   ) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound | Inventory.InvalidConnection>
   readonly deactivate: (id: string) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound>
+  /** The rows counted in `total` but never listed, newest first (ties by `id`). */
+  readonly hidden: Effect.Effect<ReadonlyArray<Inventory.Connection>>
+  /** Keeps a row out of every listing from now on, still counted; GET by id still answers it. */
+  readonly hide: (id: string) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound>
+  /** The limiter in force, `null` when off. */
+  readonly limiter: Effect.Effect<Limiter.Limiter | null>
+  /** Replaces the limiter (`null` turns it off); every window starts afresh. Dies on an invalid config. */
+  readonly setLimiter: (limiter: Limiter.Limiter | null) => Effect.Effect<void>
+  /** The compat settings in force. */
+  readonly compat: Effect.Effect<Compat.Settings>
+  /** Merges `patch` into the compat settings. Dies on an invalid one. */
+  readonly setCompat: (patch: Compat.Compat) => Effect.Effect<void>
 }
 
 export class MockPica extends Context.Tag("@picasync/mock/MockPica")<MockPica, MockPicaServer>() {}
 
 const validFaults = Schema.decodeUnknownSync(Faults.Faults, { onExcessProperty: "error" })
+const validLimiter = Schema.decodeUnknownSync(Schema.NullOr(Limiter.Limiter), { onExcessProperty: "error" })
+const validCompat = Schema.decodeUnknownSync(Compat.Compat, { onExcessProperty: "error" })
 
 const check = (valid: boolean, message: string): void => {
   if (!valid) throw new Error(`MockPica: ${message}`)
@@ -78,20 +109,38 @@ const makeState = (options: MockPicaOptions): Server.State => {
   const count = options.count ?? 50
   const limitCap = options.limitCap ?? 100
   const requestLogLimit = options.requestLogLimit ?? 10_000
+  const { hiddenShare } = options
+  const rateLimitHeaderPrefix = (options.rateLimitHeaderPrefix ?? RateLimitHeaders.defaultPrefix).toLowerCase()
   check(Number.isSafeInteger(seed), "seed must be an integer")
   check(Number.isSafeInteger(count) && count >= 0, "count must be an integer >= 0")
   check(Number.isSafeInteger(limitCap) && limitCap >= 1, "limitCap must be an integer >= 1")
   check(Number.isSafeInteger(requestLogLimit) && requestLogLimit >= 0, "requestLogLimit must be an integer >= 0")
+  check(hiddenShare === undefined || (hiddenShare >= 0 && hiddenShare <= 1), "hiddenShare must be a share between 0 and 1")
+  check(RateLimitHeaders.validPrefix(rateLimitHeaderPrefix), "rateLimitHeaderPrefix may hold only letters, digits and dashes")
   return {
     config: {
       secret: options.secret ?? defaultSecret,
       authHeader: (options.authHeader ?? defaultAuthHeader).toLowerCase(),
       limitCap,
-      legacyEnvelope: options.legacyEnvelope ?? false
+      legacyEnvelope: options.legacyEnvelope ?? false,
+      rateLimitHeaderPrefix
     },
-    inventory: Inventory.make({ seed, count, rows: options.rows }),
+    inventory: Inventory.make({
+      seed,
+      count,
+      rows: options.rows,
+      nulls: options.nulls,
+      hiddenShare,
+      shuffleTies: options.shuffleTies
+    }),
     // Its own stream, so fault decisions never depend on the inventory size.
     faults: new Faults.FaultEngine(Random.make(seed ^ 0x0fa17), validFaults(options.faults ?? {}), performance.now()),
+    limiter: new Limiter.FixedWindows(validLimiter(options.limiter === undefined ? Limiter.defaultLimiter : options.limiter)),
+    compat: Compat.merge(Compat.defaults, validCompat({
+      legacyShape: options.legacyShape,
+      getById: options.getById,
+      patchAnswer: options.patchAnswer
+    })),
     log: new RequestLog.RequestLog(requestLogLimit)
   }
 }
@@ -147,7 +196,16 @@ export const start = (options: MockPicaOptions = {}): Effect.Effect<MockPicaServ
       insert: (row, insertOptions) => fromEither(() => inventory.insert(row, insertOptions)),
       remove: (id) => fromEither(() => inventory.remove(id)),
       update,
-      deactivate: (id) => update(id, { active: false }).pipe(Effect.catchTag("InvalidConnection", Effect.die))
+      deactivate: (id) => update(id, { active: false }).pipe(Effect.catchTag("InvalidConnection", Effect.die)),
+      hidden: Effect.sync(() => inventory.hidden()),
+      hide: (id) => fromEither(() => inventory.hide(id)),
+      limiter: Effect.sync(() => state.limiter.current),
+      setLimiter: (limiter) => Effect.sync(() => state.limiter.set(validLimiter(limiter))),
+      compat: Effect.sync(() => state.compat),
+      setCompat: (patch) =>
+        Effect.sync(() => {
+          state.compat = Compat.merge(state.compat, validCompat(patch))
+        })
     } satisfies MockPicaServer
   }).pipe(Effect.withSpan("MockPica.start"))
 

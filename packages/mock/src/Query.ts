@@ -76,7 +76,16 @@ const paging = (params: URLSearchParams, limitCap: number): Either.Either<Paging
     }
   )
 
-/** The ten parameters of `GET /v1/vault/connections`; unknown parameters are ignored. */
+const documented = new Set(["key", "platformVersion", "name", "identityType", "identity", "platform", "tags", "active", "limit", "page"])
+
+/** Every other parameter (its first value, empty included) filters on the field of that name. */
+const otherFields = (params: URLSearchParams): ReadonlyArray<readonly [string, string]> =>
+  Array.from(new Set(params.keys()), (name) => [name, params.get(name)!] as const).filter(([name]) => !documented.has(name))
+
+/**
+ * The ten documented parameters of `GET /v1/vault/connections`; any other one is an
+ * exact-match filter, as the real backend makes it (a misspelt one matches nothing).
+ */
 export const listConnections = (
   params: URLSearchParams,
   limitCap: number
@@ -93,7 +102,8 @@ export const listConnections = (
         name: text(params, "name"),
         identityType,
         identity: text(params, "identity"),
-        platform: text(params, "platform")
+        platform: text(params, "platform"),
+        otherFields: otherFields(params)
       }
     })
   )

@@ -6,6 +6,10 @@ export interface RequestLogEntry {
   readonly status: number
   /** ISO 8601, when the request arrived. */
   readonly time: string
+  /** The rate-limit remainings header served. */
+  readonly remaining?: number
+  /** Which of its secret's limiter windows the request was counted in, from 1; absent when not counted. */
+  readonly window?: number
   /** The injected fault, if any: script, rate-limit, error, html, cut, truncate or drift. */
   readonly fault?: string
 }

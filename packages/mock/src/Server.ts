@@ -3,12 +3,15 @@ import type * as http from "node:http"
 import { setTimeout as sleep } from "node:timers/promises"
 import * as Admin from "./Admin.js"
 import * as ApiError from "./ApiError.js"
+import * as Compat from "./Compat.js"
 import * as Connectors from "./Connectors.js"
 import type * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
 import type * as Inventory from "./Inventory.js"
+import type * as Limiter from "./Limiter.js"
 import * as Page from "./Page.js"
 import * as Query from "./Query.js"
+import * as RateLimitHeaders from "./RateLimitHeaders.js"
 import type * as RequestLog from "./RequestLog.js"
 
 export interface Config {
@@ -18,6 +21,8 @@ export interface Config {
   readonly limitCap: number
   /** Add `"type": "Vault Connections"` to listing envelopes, as older responses did. */
   readonly legacyEnvelope: boolean
+  /** Of the three rate-limit headers, e.g. `x-pica-` or `x-one-`. */
+  readonly rateLimitHeaderPrefix: string
 }
 
 /** Everything a request can read or change. */
@@ -25,6 +30,9 @@ export interface State {
   readonly config: Config
   readonly inventory: Inventory.Inventory
   readonly faults: Faults.FaultEngine
+  readonly limiter: Limiter.FixedWindows
+  /** Switchable at runtime, so one server can play an older deployment within a test. */
+  compat: Compat.Settings
   readonly log: RequestLog.RequestLog
 }
 
@@ -36,6 +44,10 @@ const invalid = (error: Query.InvalidParameter): Http.Reply =>
 
 const unknownConnection = (id: string): Http.Reply =>
   Http.json(404, ApiError.notFound(`Connection ${id} not found`))
+
+/** A row as this deployment serialises it. */
+const present = (state: State, row: Inventory.Connection): unknown =>
+  state.compat.legacyShape ? Compat.legacyRow(row) : row
 
 const envelope = (state: State, page: Page.Page<unknown>, query: Query.Paging): Record<string, unknown> => {
   const body = { rows: page.rows, total: page.total, pages: Page.pageCount(page.total, query.limit), page: query.page }
@@ -55,8 +67,8 @@ const listConnections = (state: State, url: URL, decision: Faults.Decision): Htt
   const page = state.inventory.list(query.filter, query.offset, query.limit)
   const truncate = page.rows.length > 0 &&
     (decision.truncate || (!decision.scripted && state.faults.truncateListing(query.page)))
-  const served = truncate ? { ...page, rows: withoutOneRow(page.rows) } : page
-  const body = JSON.stringify(envelope(state, served, query))
+  const rows = (truncate ? withoutOneRow(page.rows) : page.rows).map((row) => present(state, row))
+  const body = JSON.stringify(envelope(state, { rows, total: page.total }, query))
   // The page is already serialized, so the drift only shows from the next request on.
   const drift = state.faults.driftAfter(query.page)
   if (drift !== undefined) {
@@ -85,8 +97,15 @@ const patchConnection = async (state: State, req: http.IncomingMessage, id: stri
   }
   return Either.match(state.inventory.update(id, { tags }), {
     onLeft: () => unknownConnection(id),
-    onRight: (row) => Http.json(200, row)
+    onRight: (row) => state.compat.patchAnswer === "empty" ? Http.empty(200) : Http.json(200, present(state, row))
   })
+}
+
+const getConnection = (state: State, id: string): Http.Reply => {
+  // The open backend has no such route; its router answers 405 with an empty body.
+  if (!state.compat.getById) return Http.empty(405, { allow: "PATCH,DELETE" })
+  const row = state.inventory.get(id)
+  return row === undefined ? unknownConnection(id) : Http.json(200, present(state, row))
 }
 
 const route = async (state: State, req: http.IncomingMessage, url: URL, decision: Faults.Decision): Promise<Http.Reply> => {
@@ -97,25 +116,49 @@ const route = async (state: State, req: http.IncomingMessage, url: URL, decision
   if (path.startsWith(`${connectionsPath}/`) && !path.slice(connectionsPath.length + 1).includes("/")) {
     const id = decodeURIComponent(path.slice(connectionsPath.length + 1))
     switch (req.method) {
-      case "GET": {
-        const row = state.inventory.get(id)
-        return row === undefined ? unknownConnection(id) : Http.json(200, row)
-      }
+      case "GET":
+        return getConnection(state, id)
       case "PATCH":
         return patchConnection(state, req, id)
       case "DELETE":
         return Either.isLeft(state.inventory.remove(id)) ? unknownConnection(id) : Http.json(200, {})
     }
   }
-  return Http.json(404, ApiError.notFound(`No route for ${req.method} ${url.pathname}`))
+  return Http.json(404, ApiError.routeNotFound)
 }
+
+/** The limiter's 429, with the real body; `Retry-After` only when configured. */
+const tooManyRequests = (count: Limiter.Count): Http.Reply => ({
+  ...Http.json(429, ApiError.tooManyRequests),
+  headers: count.retryAfter === undefined ? {} : { "retry-after": String(count.retryAfter) }
+})
+
+/**
+ * What the rate-limit headers say: a rate-limit fault's bucket wins (it plays a
+ * proxy in front), then the limiter, then "unlimited".
+ */
+const rateLimitStatus = (
+  state: State,
+  secret: string,
+  counted: Limiter.Count | undefined,
+  now: number
+): RateLimitHeaders.Status =>
+  state.faults.bucketStatus(now) ?? counted?.status ?? state.limiter.peek(secret, now) ?? RateLimitHeaders.unlimited
 
 const serveApi = async (state: State, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
   const time = new Date().toISOString()
-  const decision = state.faults.decide(performance.now())
+  const arrived = performance.now()
+  const decision = state.faults.decide(arrived)
+  const presented = req.headers[state.config.authHeader]
+  const secret = typeof presented === "string" ? presented : ""
+  // Counted on arrival, so concurrent requests share one window; scripted ones bypass it like every fault.
+  const counted = presented === state.config.secret && !decision.scripted ? state.limiter.count(secret, arrived) : undefined
   if (decision.delayMs > 0) await sleep(decision.delayMs)
-  const reply = decision.injected ?? (await route(state, req, url, decision))
-  Http.send(res, reply, state.faults.rateLimitHeaders(performance.now()), decision.cut)
+  const reply = decision.injected ??
+    (counted?.limited === true ? tooManyRequests(counted) : await route(state, req, url, decision))
+  const status = rateLimitStatus(state, secret, counted, performance.now())
+  const served = decision.reset === undefined ? status : { ...status, remaining: 0, reset: decision.reset }
+  Http.send(res, reply, RateLimitHeaders.headers(state.config.rateLimitHeaderPrefix, served), decision.cut)
   const fault = [decision.fault, reply.fault].filter((f) => f !== undefined).join(",")
   state.log.add({
     method: req.method ?? "GET",
@@ -123,6 +166,8 @@ const serveApi = async (state: State, req: http.IncomingMessage, res: http.Serve
     query: Object.fromEntries(url.searchParams),
     status: reply.status,
     time,
+    remaining: served.remaining,
+    ...(counted === undefined ? {} : { window: counted.window }),
     ...(fault === "" ? {} : { fault })
   })
 }
@@ -131,11 +176,20 @@ const serveApi = async (state: State, req: http.IncomingMessage, res: http.Serve
 export const handler = (state: State) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
   const url = new URL(req.url ?? "/", "http://mock.invalid")
   const served = url.pathname === Admin.prefix || url.pathname.startsWith(`${Admin.prefix}/`)
-    ? Admin.handle(state, req, res, url)
+    ? Admin.handle(
+      state,
+      req,
+      res,
+      url,
+      RateLimitHeaders.headers(
+        state.config.rateLimitHeaderPrefix,
+        rateLimitStatus(state, state.config.secret, undefined, performance.now())
+      )
+    )
     : serveApi(state, req, res, url)
   served.catch((error: unknown) => {
     // A bug in the mock must still answer, or the client under test would hang.
-    if (!res.headersSent) Http.send(res, Http.json(500, ApiError.forStatus(500)), {})
+    if (!res.headersSent) Http.send(res, Http.json(500, ApiError.internal), {})
     else res.destroy()
     console.error("@picasync/mock: request failed", error)
   })

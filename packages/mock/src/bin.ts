@@ -9,11 +9,16 @@ const command = Cli.parse(process.argv.slice(2))
 const serve = (options: MockPica.MockPicaOptions) =>
   Effect.gen(function*() {
     const server = yield* MockPica.start(options)
+    const limiter = yield* server.limiter
     yield* Console.log(
       [
         `Pica mock listening on ${server.url} (${options.count ?? 50} connections, seed ${options.seed ?? 1})`,
         `  export PICA_BASE_URL=${server.url} PICA_SECRET_KEY=${server.secret}`,
         `  secret header: ${server.authHeader}; admin routes under ${server.url}/__admin`,
+        // The real service's limit is on by default and bounds how fast a large inventory lists.
+        limiter === null
+          ? "  rate limiter: off"
+          : `  rate limiter: ${limiter.limit} requests per ${limiter.windowMs / 1000} s per secret (--no-limiter turns it off)`,
         "Ctrl-C to stop."
       ].join("\n")
     )

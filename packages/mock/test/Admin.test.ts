@@ -9,11 +9,13 @@ const externalAddress = Object.values(networkInterfaces())
   .find((address) => address !== undefined && address.family === "IPv4" && !address.internal)?.address
 
 describe("Admin", () => {
-  it.scoped("reads the inventory as ground truth and changes it", () =>
+  it.scoped("reads the inventory as ground truth (listed rows, hidden ones apart) and changes it", () =>
     Effect.gen(function*() {
       const server = yield* MockPica.start({ count: 40, seed: 4 })
       const inventory = yield* call(server, "/__admin/inventory", { headers: { [server.authHeader]: "" } })
-      assert.deepStrictEqual(inventory.json, { total: 40, rows: yield* server.inventory })
+      const [rows, hidden] = [yield* server.inventory, yield* server.hidden]
+      assert.deepStrictEqual(inventory.json, { total: rows.length, rows, hidden })
+      assert.strictEqual(rows.length + hidden.length, 40)
 
       const created = yield* call(server, "/__admin/connections", { method: "POST", body: { platform: "notion", mood: "new" } })
       assert.strictEqual(created.status, 201)
@@ -41,7 +43,7 @@ describe("Admin", () => {
       assert.strictEqual((yield* call(server, "/__admin/connections/legacy-1", { method: "DELETE" })).status, 404)
       assert.strictEqual((yield* call(server, "/__admin/connections/legacy-1", { method: "PATCH", body: {} })).status, 404)
       assert.strictEqual((yield* call(server, "/__admin/nothing")).status, 404)
-      assert.strictEqual((yield* server.inventory).length, 41)
+      assert.strictEqual((yield* server.inventory).length, rows.length + 1)
     }))
 
   it.scoped("reads and clears the request log of API routes only", () =>

@@ -29,7 +29,7 @@ describe("Faults", () => {
       assert.strictEqual((yield* call(server, "/__admin/faults")).json.script.length, 9)
 
       const unavailable = yield* call(server, list)
-      assert.deepStrictEqual([unavailable.status, unavailable.json.status], [503, 503])
+      assert.deepStrictEqual([unavailable.status, unavailable.json.status], [503, 500])
       const limited = yield* call(server, list)
       assert.deepStrictEqual([limited.status, limited.headers.get("retry-after"), limited.json.message], [429, "2", "Rate limit exceeded"])
       const reset = yield* call(server, list)
@@ -111,7 +111,8 @@ describe("Faults", () => {
 
   it.scoped("truncated pages miss one row while total still counts it", () =>
     Effect.gen(function*() {
-      const server = yield* MockPica.start({ count: 200, faults: { truncate: { page: 2 } } })
+      // Exact pages: no hidden rows, ties in id order.
+      const server = yield* MockPica.start({ count: 200, hiddenShare: 0, shuffleTies: false, faults: { truncate: { page: 2 } } })
       const active = ids((yield* server.inventory).filter((row) => row.active))
       const first = yield* call(server, `${list}?page=1`)
       const second = yield* call(server, `${list}?page=2`)
@@ -130,7 +131,12 @@ describe("Faults", () => {
 
   it.scoped("drift after page P shifts the listing in progress, once", () =>
     Effect.gen(function*() {
-      const server = yield* MockPica.start({ count: 120, faults: { drift: { afterPage: 2, insert: 3, delete: 2, update: 1 } } })
+      const server = yield* MockPica.start({
+        count: 120,
+        hiddenShare: 0,
+        shuffleTies: false,
+        faults: { drift: { afterPage: 2, insert: 3, delete: 2, update: 1 } }
+      })
       const before = yield* server.inventory
       const activeBefore = ids(before.filter((row) => row.active))
       const page = (n: number) => Effect.map(call(server, `${list}?page=${n}`), (answer) => ids(answer.json.rows))

@@ -10,7 +10,8 @@ const everything = {
   name: undefined,
   identityType: undefined,
   identity: undefined,
-  platform: undefined
+  platform: undefined,
+  otherFields: []
 } satisfies Inventory.ConnectionFilter
 
 const failure = (result: Either.Either<unknown, { readonly _tag: string }>) =>
@@ -31,14 +32,15 @@ describe("Inventory", () => {
     assert.isAbove(share((row) => row.name === null), 0.2)
     assert.isAbove(share((row) => Array.isArray(row.tags) && row.tags.length === 0), 0.2)
     for (const field of ["environment", "identityType", "state"] as const) {
-      const seen = new Set(rows.map((row) => row[field]).filter((value) => value !== undefined))
+      const seen = new Set(rows.map((row) => row[field]).filter((value) => value != null))
       assert.strictEqual(seen.size, field === "environment" ? 2 : 4, field)
     }
     assert.isAbove(new Set(rows.map((row) => row.platform)).size, 30)
     for (const row of rows) {
       assert.match(row.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
       assert.match(row.createdAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
-      const suffix = row.identityType === undefined || row.identityType === "user" ? "" : `\\|${row.identity}`
+      // A null identity keeps the key it was generated with.
+      const suffix = row.identity === null ? "(\\|.+)?" : row.identityType === undefined || row.identityType === "user" ? "" : `\\|${row.identity}`
       assert.match(row.key as string, new RegExp(`^${row.environment}::${row.platform}::default::[0-9a-f]{32}${suffix}$`))
       assert.strictEqual(row.type, "api")
     }
