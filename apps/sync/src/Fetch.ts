@@ -1,13 +1,13 @@
-import { type Connection, PicaClient } from "@picasync/client"
+import { type Connection, type ConnectionsPage, PicaClient } from "@picasync/client"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import { Progress } from "./Progress.js"
 import * as Staging from "./Staging.js"
 import type { FetchStats } from "./SyncRun.js"
+import * as UnreadableRows from "./UnreadableRows.js"
 
 export interface FetchOptions {
   /** Pages (or single connections) requested at once. */
@@ -34,12 +34,39 @@ interface Scan {
   readonly totalsStable: boolean
 }
 
-const stageInBatches = (runId: number, source: string) => <E, R>(rows: Stream.Stream<Connection, E, R>) =>
+const count = (run: FetchRun, update: (stats: FetchStats) => Partial<FetchStats>) =>
+  Ref.update(run.stats, (stats) => ({ ...stats, ...update(stats) }))
+
+const stageInBatches = (runId: number, source: string) => <E, R>(rows: Stream.Stream<Staging.StagedRow, E, R>) =>
   rows.pipe(
     Stream.grouped(Staging.ROWS_PER_COMMIT),
     Stream.mapEffect((batch) => Staging.stage(runId, source, Chunk.toReadonlyArray(batch))),
     Stream.runDrain
   )
+
+const fromConnection = (listedActive: boolean) => (row: Connection): Staging.StagedRow => ({ id: row.id, raw: row, listedActive })
+
+/**
+ * A page's rows to stage: those read, and those unreadable but with an id (mirrored from their raw
+ * JSON and flagged). Every unreadable row is recorded; one without a usable id makes the listing
+ * incomplete, so the run tombstones nothing.
+ */
+const pageRows = (run: FetchRun, listedActive: boolean) => (page: ConnectionsPage) =>
+  Effect.gen(function*() {
+    const staged = page.rows.map(fromConnection(listedActive))
+    if (page.unreadable.length === 0) return staged
+    yield* UnreadableRows.record({ runId: run.runId, source: run.source, listedActive, page: page.page }, page.unreadable)
+    const withId = page.unreadable.flatMap((row) =>
+      row.id === undefined ? [] : [{ id: row.id, raw: row.raw, listedActive, decodeIssue: `${row.path}: ${row.reason}` }]
+    )
+    const anonymous = page.unreadable.length - withId.length
+    yield* Effect.logWarning(
+      `page ${page.page} of the ${listedActive ? "active" : "inactive"} listing: ${page.unreadable.length} row(s) unreadable` +
+        (anonymous > 0 ? `, ${anonymous} without a usable id: nothing is tombstoned this run` : "; mirrored and flagged")
+    )
+    yield* count(run, (s) => ({ rowsUnreadable: s.rowsUnreadable + page.unreadable.length, complete: s.complete && anonymous === 0 }))
+    return [...staged, ...withId]
+  })
 
 /** Each listing's `total`, from a one-row page; both at once, so a probe costs one round trip. */
 const probeTotals = Effect.flatMap(PicaClient, (client) =>
@@ -48,7 +75,8 @@ const probeTotals = Effect.flatMap(PicaClient, (client) =>
   }))
 
 /** Pages through both listings once, staging every row; repeats are absorbed by id. */
-const scan = Effect.fn("Fetch.scan")(function*({ options, runId, source, stats }: FetchRun, label: string) {
+const scan = Effect.fn("Fetch.scan")(function*(run: FetchRun, label: string) {
+  const { options, runId, source } = run
   const client = yield* PicaClient
   const progress = yield* Progress
   const before = yield* probeTotals
@@ -58,10 +86,12 @@ const scan = Effect.fn("Fetch.scan")(function*({ options, runId, source, stats }
     return client.streamPages({ active }, { concurrency: options.concurrency }).pipe(
       Stream.tap((page) => {
         totals.add(page.total)
-        return Ref.update(stats, (s) => ({ ...s, pagesFetched: s.pagesFetched + 1, rowsFetched: s.rowsFetched + page.rows.length }))
-          .pipe(Effect.zipRight(progress.advance(page.rows.length)))
+        const served = page.rows.length + page.unreadable.length
+        return count(run, (s) => ({ pagesFetched: s.pagesFetched + 1, rowsFetched: s.rowsFetched + served }))
+          .pipe(Effect.zipRight(progress.advance(served)))
       }),
-      Stream.mapConcat((page) => page.rows),
+      Stream.mapEffect(pageRows(run, active)),
+      Stream.flattenIterables,
       stageInBatches(runId, source),
       Effect.as(totals)
     )
@@ -70,50 +100,71 @@ const scan = Effect.fn("Fetch.scan")(function*({ options, runId, source, stats }
   const after = yield* probeTotals
   return {
     total: after.reduce((sum, total) => sum + total, 0),
-    totalsStable: listings.every((_, i) =>
-      before[i] === after[i] && [...seen[i]!].every((total) => total === after[i])
-    )
+    totalsStable: listings.every((_, i) => before[i] === after[i] && [...seen[i]!].every((total) => total === after[i]))
   } satisfies Scan
 })
 
 /**
- * Fetches each live mirror row the staging lacks by id: a 404 confirms the deletion, a row
- * found is staged (skipped by drift, or hidden from the listings) and stays live.
+ * Fetches each live mirror row the staging lacks by id: a 404 confirms the deletion, a row found is
+ * staged (hidden from the listings, or skipped) and stays live. Without GET by id on this deployment
+ * nothing can be confirmed: those rows are counted unconfirmed and the run tombstones nothing.
  */
-const confirmMissing = Effect.fn("Fetch.confirmMissing")(function*({ options, runId, source, stats }: FetchRun) {
+const confirmMissing = Effect.fn("Fetch.confirmMissing")(function*(run: FetchRun) {
+  const { options, runId, source } = run
   const client = yield* PicaClient
   const progress = yield* Progress
   const ids = yield* Staging.missingIds(runId, source)
+  const unsupported = yield* Ref.make(0)
+  /** The row, none when it is gone, undefined when the API cannot say. */
+  const confirm = (id: string) =>
+    client.getConnection(id).pipe(
+      Effect.map(Option.some),
+      Effect.catchTags({
+        PicaNotFoundError: () => Effect.succeed(Option.none<Connection>()),
+        PicaUnsupportedError: () => Effect.as(Ref.update(unsupported, (n) => n + 1), undefined)
+      }),
+      Effect.tap(() => Effect.zipRight(count(run, (s) => ({ idsChecked: s.idsChecked + 1 })), progress.advance(1)))
+    )
   yield* progress.begin("confirming missing connections", ids.length)
-  yield* Stream.fromIterable(ids).pipe(
-    Stream.mapEffect(
-      (id) =>
-        client.getConnection(id).pipe(
-          Effect.asSome,
-          Effect.catchTag("PicaNotFoundError", () => Effect.succeedNone),
-          Effect.zipLeft(Ref.update(stats, (s) => ({ ...s, idsChecked: s.idsChecked + 1 }))),
-          Effect.tap(() => progress.advance(1))
-        ),
-      { concurrency: options.concurrency }
-    ),
-    Stream.filterMap(identity<Option.Option<Connection>>),
-    stageInBatches(runId, source)
-  )
+  // One first, so a deployment without GET by id costs one request, not one per missing row.
+  const first = ids[0] === undefined ? Option.none<Connection>() : yield* confirm(ids[0])
+  if (first !== undefined) {
+    yield* Stream.fromIterable(ids.slice(1)).pipe(
+      Stream.mapEffect(confirm, { concurrency: options.concurrency }),
+      Stream.prepend(Chunk.of(first)),
+      Stream.filterMap((found) => found ?? Option.none()),
+      // A row fetched by id says itself whether it is active.
+      Stream.map((row) => fromConnection(row.active === true)(row)),
+      stageInBatches(runId, source)
+    )
+  }
   yield* progress.end
+  const unconfirmed = first === undefined ? ids.length : yield* Ref.get(unsupported)
+  if (unconfirmed > 0) {
+    yield* Effect.logWarning(
+      `${unconfirmed} connection(s) missing from the listing could not be confirmed gone (no GET by id on this API): kept, not tombstoned`
+    )
+    yield* count(run, () => ({ idsUnconfirmed: unconfirmed, complete: false }))
+  }
 })
 
 /**
- * Stages the source's whole inventory for `run`. When the scan cannot prove it saw every
- * row (totals moved, or fewer distinct ids than the totals), it rescans once from scratch and then
- * confirms each still-missing id with the API, so the mirror never tombstones a live connection.
+ * Stages the source's whole inventory for `run`. Totals that moved mean the listing drifted under the
+ * scan: it is redone once from scratch. A listing with fewer rows than its stable totals is not drift:
+ * the server counts rows it never lists. Either way each live mirror row still missing is confirmed
+ * by id before the apply may tombstone it, so the mirror never tombstones a live connection.
  */
 export const inventory = Effect.fn("Fetch.inventory")(function*(run: FetchRun) {
-  const first = yield* scan(run, "fetching")
-  if (first.totalsStable && (yield* Staging.countStaged(run.runId)) === first.total) return
-  yield* Ref.update(run.stats, (s) => ({ ...s, driftDetected: true }))
-  yield* Effect.logInfo("the listing moved during the scan: scanning again, then checking missing ids one by one")
-  // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
-  yield* Staging.clear(run.source)
-  yield* scan(run, "rescanning")
+  let last = yield* scan(run, "fetching")
+  if (!last.totalsStable) {
+    yield* count(run, () => ({ driftDetected: true }))
+    yield* Effect.logInfo("the listing moved during the scan: scanning again, then checking missing ids one by one")
+    // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
+    yield* Staging.clear(run.source)
+    last = yield* scan(run, "rescanning")
+  }
+  const staged = yield* Staging.countStaged(run.runId)
+  yield* count(run, () => ({ rowsUnlisted: Math.max(0, last.total - staged) }))
+  if (last.totalsStable && staged >= last.total && !(yield* Ref.get(run.stats)).driftDetected) return
   yield* confirmMissing(run)
 })

@@ -18,16 +18,24 @@ export interface StagedRun {
   readonly source: string
   /** ISO 8601; stamps every row and change this run writes. */
   readonly now: string
+  /**
+   * Whether live mirror rows the run did not stage are gone: false when the listing may be
+   * incomplete (a row without a usable id) or a missing row could not be confirmed gone.
+   */
+  readonly tombstone: boolean
 }
 
+/** Staged rows whose content the mirror lacked when they were staged. */
+const changed = (run: StagedRun) => sql`s.run_id = ${run.runId} AND s.kind = 'changed'`
+
 /**
- * Staged rows whose content the mirror lacked when they were staged, and the mirror row of the same
- * connection, if any. Rows staged as unchanged need no write: the source's lock kept the mirror as it was.
+ * Changed staged rows and the mirror row of the same connection, if any. Rows staged as unchanged
+ * need no write: the source's lock kept the mirror as it was.
  */
 const stagedWithMirror = (run: StagedRun) => sql`
   FROM staged_connections s
   LEFT JOIN connections c ON c.source = ${run.source} AND c.id = s.id
-  WHERE s.run_id = ${run.runId} AND s.raw <> ${Staging.UNCHANGED_RAW}`
+  WHERE ${changed(run)}`
 
 /** Live mirror rows of the source that the run did not stage: gone from the API. */
 const missingFromStaging = (run: StagedRun) => sql`
@@ -40,35 +48,41 @@ const changedFields = sql`(
   FROM (SELECT key FROM json_each(c.raw) UNION SELECT key FROM json_each(s.raw)) k
   WHERE (c.raw -> k.key) IS NOT (s.raw -> k.key))`
 
-const recordChanges = (run: StagedRun) => [
-  sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, changed_fields, observed_at)
+const recordChanges = (run: StagedRun) => ({
+  upserts: sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, changed_fields, observed_at)
     SELECT ${run.runId}, ${run.source}, s.id,
       CASE WHEN c.id IS NULL THEN 'inserted' WHEN c.deleted_at IS NULL THEN 'updated' ELSE 'restored' END,
       CASE WHEN c.id IS NULL OR c.content_hash = s.content_hash THEN NULL ELSE ${changedFields} END,
       ${run.now}
     ${stagedWithMirror(run)}
       AND (c.id IS NULL OR c.content_hash <> s.content_hash OR c.deleted_at IS NOT NULL)`,
-  sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, observed_at)
+  tombstones: sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, observed_at)
     SELECT ${run.runId}, ${run.source}, id, 'deleted', ${run.now} FROM connections WHERE ${missingFromStaging(run)}`
-]
+})
+
+/** A text field of the row, or NULL when it is absent, null or not text (a row the client could not read). */
+const text = (field: string) => sql.raw(`CASE WHEN json_type(s.raw, '$.${field}') = 'text' THEN s.raw ->> '$.${field}' END`)
 
 /** Inserts new rows and rewrites only those whose content changed or that come back from a tombstone. */
 const upsertConnections = (run: StagedRun) =>
   sql`INSERT INTO connections (source, id, key, platform, platform_version, name, type, environment, identity,
-      identity_type, description, state, version, active, created_at, tags, raw, content_hash, first_seen_at,
-      last_seen_at, deleted_at)
-    SELECT ${run.source}, s.id, s.raw ->> '$.key', s.raw ->> '$.platform', s.raw ->> '$.platformVersion',
-      s.raw ->> '$.name', s.raw ->> '$.type', s.raw ->> '$.environment', s.raw ->> '$.identity',
-      s.raw ->> '$.identityType', s.raw ->> '$.description', s.raw ->> '$.state', s.raw ->> '$.version',
-      s.raw ->> '$.active', s.raw ->> '$.createdAt', coalesce(s.raw -> '$.tags', '[]'), s.raw, s.content_hash,
-      ${run.now}, ${run.now}, NULL
-    FROM staged_connections s WHERE s.run_id = ${run.runId} AND s.raw <> ${Staging.UNCHANGED_RAW}
+      identity_type, description, state, version, active, created_at, tags, raw, content_hash, decode_issue,
+      first_seen_at, last_seen_at, deleted_at)
+    SELECT ${run.source}, s.id, ${text("key")}, ${text("platform")}, ${text("platformVersion")}, ${text("name")},
+      ${text("type")}, ${text("environment")}, ${text("identity")}, ${text("identityType")}, ${text("description")},
+      ${text("state")}, ${text("version")},
+      CASE json_type(s.raw, '$.active') WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE s.listed_active END,
+      ${text("createdAt")},
+      CASE WHEN json_type(s.raw, '$.tags') = 'array' THEN s.raw -> '$.tags' ELSE '[]' END,
+      s.raw, s.content_hash, s.decode_issue, ${run.now}, ${run.now}, NULL
+    FROM staged_connections s WHERE ${changed(run)}
     ON CONFLICT (source, id) DO UPDATE SET
       key = excluded.key, platform = excluded.platform, platform_version = excluded.platform_version,
       name = excluded.name, type = excluded.type, environment = excluded.environment, identity = excluded.identity,
       identity_type = excluded.identity_type, description = excluded.description, state = excluded.state,
       version = excluded.version, active = excluded.active, created_at = excluded.created_at, tags = excluded.tags,
-      raw = excluded.raw, content_hash = excluded.content_hash, last_seen_at = excluded.last_seen_at, deleted_at = NULL
+      raw = excluded.raw, content_hash = excluded.content_hash, decode_issue = excluded.decode_issue,
+      last_seen_at = excluded.last_seen_at, deleted_at = NULL
     WHERE connections.content_hash <> excluded.content_hash OR connections.deleted_at IS NOT NULL`
 
 const tombstoneMissing = (run: StagedRun) =>
@@ -88,16 +102,18 @@ const replaceTags = (run: StagedRun) => {
 
 /**
  * Applies a run's staged rows to the mirror: inserts, updates (by content hash), restores and
- * tombstones, each recorded in `connection_changes`, and the tag rows that follow. The staged rows
- * must be the source's complete inventory, or every missing id must have been confirmed gone.
+ * tombstones, each recorded in `connection_changes`, and the tag rows that follow. With `tombstone`, the
+ * staged rows must be the source's complete inventory, or every missing id must have been confirmed gone.
  * Run it inside `Database.transaction`, so all of it lands at commit or none of it does.
  */
 export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
   const db = yield* Database
+  const record = recordChanges(run)
   const statements: ReadonlyArray<SQL> = [
-    ...recordChanges(run),
+    record.upserts,
+    ...(run.tombstone ? [record.tombstones] : []),
     upsertConnections(run),
-    tombstoneMissing(run),
+    ...(run.tombstone ? [tombstoneMissing(run)] : []),
     ...replaceTags(run)
   ]
   for (const statement of statements) {

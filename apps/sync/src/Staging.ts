@@ -1,11 +1,10 @@
-import type { Connection } from "@picasync/client"
 import { and, count, eq, inArray, isNull, notExists, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
 import { Database } from "./db/Database.js"
 import { connections, stagedConnections, syncRuns } from "./db/schema.js"
 
-/** Rows per multi-row INSERT: 4 parameters each, far below SQLite's 32,766. */
+/** Rows per multi-row INSERT: 6 parameters each, far below SQLite's 32,766. */
 export const BATCH_SIZE = 500
 
 /** `value` with every object's keys sorted, so equal content always serialises the same way. */
@@ -25,24 +24,35 @@ export const canonicalJson = (row: unknown): string => JSON.stringify(canonical(
 /** SHA-256 of a row's canonical JSON: the same content hashes the same whatever its key order. */
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex")
 
-/**
- * What `raw` holds for a staged row whose content the source's live mirror row already has (same
- * hash): the apply never reads it, so an unchanged re-sync does not write every row's JSON twice.
- */
-export const UNCHANGED_RAW = ""
+/** One row fetched for staging: a connection read, or a row the client could not read but that has an id. */
+export interface StagedRow {
+  readonly id: string
+  /** The row as the client read it, or as the API sent it when unreadable. */
+  readonly raw: unknown
+  /** Which listing the row came in; what `active` is when the row does not say. */
+  readonly listedActive: boolean
+  /** `path: reason` when the client could not read the row. */
+  readonly decodeIssue?: string | undefined
+}
+
+const COLUMNS = 6
 
 /**
- * One statement staging `rows` rows (run id, id, raw, content hash per row, then the source). The raw
- * JSON is kept only when the mirror lacks that content; a row seen twice (offset drift) keeps its latest content.
+ * One statement staging `rows` rows (run id, id, raw, content hash, listed active, decode issue per row,
+ * then the source). A row whose content the source's live mirror row already has (same hash) is staged
+ * `unchanged` without its JSON, so an unchanged re-sync does not write every row twice; a row seen twice
+ * (offset drift) keeps its latest content.
  */
 const insertStatement = (rows: number): string =>
-  `INSERT INTO staged_connections (run_id, id, raw, content_hash)
-    SELECT v.column1, v.column2,
-      CASE WHEN c.content_hash = v.column4 AND c.deleted_at IS NULL THEN '${UNCHANGED_RAW}' ELSE v.column3 END, v.column4
-    FROM (VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?)").join(", ")}) v
-    LEFT JOIN connections c ON c.source = ? AND c.id = v.column2
+  `INSERT INTO staged_connections (run_id, id, kind, raw, content_hash, listed_active, decode_issue)
+    SELECT v.column1, v.column2, CASE WHEN same.id IS NULL THEN 'changed' ELSE 'unchanged' END,
+      CASE WHEN same.id IS NULL THEN v.column3 END, v.column4, v.column5, v.column6
+    FROM (VALUES ${Array.from({ length: rows }, () => `(${Array(COLUMNS).fill("?").join(", ")})`).join(", ")}) v
+    LEFT JOIN connections same ON same.source = ? AND same.id = v.column2 AND same.content_hash = v.column4
+      AND same.deleted_at IS NULL
     WHERE true
-    ON CONFLICT (run_id, id) DO UPDATE SET raw = excluded.raw, content_hash = excluded.content_hash`
+    ON CONFLICT (run_id, id) DO UPDATE SET kind = excluded.kind, raw = excluded.raw, content_hash = excluded.content_hash,
+      listed_active = excluded.listed_active, decode_issue = excluded.decode_issue`
 
 const fullBatchStatement = insertStatement(BATCH_SIZE)
 
@@ -52,21 +62,28 @@ const fullBatchStatement = insertStatement(BATCH_SIZE)
  */
 export const ROWS_PER_COMMIT = BATCH_SIZE * 8
 
-const insertArgs = (runId: number, source: string, rows: ReadonlyArray<Connection>) => {
-  const args: Array<string | number> = new Array(rows.length * 4 + 1)
+/** What the hash covers: the row, and the listing it came in when the row does not say whether it is active. */
+const hashed = (raw: string, row: StagedRow) =>
+  typeof (row.raw as { readonly active?: unknown } | null)?.active === "boolean" ? raw : `${raw}\nlisted active: ${row.listedActive}`
+
+const insertArgs = (runId: number, source: string, rows: ReadonlyArray<StagedRow>) => {
+  const args: Array<string | number | null> = new Array(rows.length * COLUMNS + 1)
   rows.forEach((row, i) => {
-    const raw = canonicalJson(row)
-    args[i * 4] = runId
-    args[i * 4 + 1] = row.id
-    args[i * 4 + 2] = raw
-    args[i * 4 + 3] = sha256(raw)
+    const raw = canonicalJson(row.raw)
+    const at = i * COLUMNS
+    args[at] = runId
+    args[at + 1] = row.id
+    args[at + 2] = raw
+    args[at + 3] = sha256(hashed(raw, row))
+    args[at + 4] = row.listedActive ? 1 : 0
+    args[at + 5] = row.decodeIssue ?? null
   })
-  args[rows.length * 4] = source
+  args[rows.length * COLUMNS] = source
   return args
 }
 
 /** Stages rows fetched by run `runId` of `source` in one transaction, `BATCH_SIZE` rows per statement. */
-export const stage = Effect.fn("Staging.stage")(function*(runId: number, source: string, rows: ReadonlyArray<Connection>) {
+export const stage = Effect.fn("Staging.stage")(function*(runId: number, source: string, rows: ReadonlyArray<StagedRow>) {
   if (rows.length === 0) return
   const db = yield* Database
   const statements = Array.from({ length: Math.ceil(rows.length / BATCH_SIZE) }, (_, i) => {

@@ -15,6 +15,9 @@ export interface RunSummary {
   readonly deleted: number
   readonly restored: number
   readonly driftDetected: boolean
+  readonly rowsUnreadable: number
+  readonly rowsUnlisted: number
+  readonly idsUnconfirmed: number
   readonly error: string | null
 }
 
@@ -40,7 +43,7 @@ export interface SourceStatus {
 }
 
 const runColumns = `id, status, started_at, finished_at, rows_fetched, inserted, updated, unchanged, deleted, restored,
-  drift_detected, error`
+  drift_detected, rows_unreadable, rows_unlisted, ids_unconfirmed, error`
 
 const toRun = (row: Row | undefined): RunSummary | null =>
   row === undefined ? null : {
@@ -55,6 +58,9 @@ const toRun = (row: Row | undefined): RunSummary | null =>
     deleted: Number(row.deleted),
     restored: Number(row.restored),
     driftDetected: Boolean(row.drift_detected),
+    rowsUnreadable: Number(row.rows_unreadable),
+    rowsUnlisted: Number(row.rows_unlisted),
+    idsUnconfirmed: Number(row.ids_unconfirmed),
     error: row.error === null ? null : String(row.error)
   }
 

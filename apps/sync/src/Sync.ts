@@ -16,7 +16,16 @@ export interface SyncOptions extends Fetch.FetchOptions {
   readonly wait: boolean
 }
 
-const noneFetched: SyncRun.FetchStats = { pagesFetched: 0, rowsFetched: 0, idsChecked: 0, driftDetected: false }
+const noneFetched: SyncRun.FetchStats = {
+  pagesFetched: 0,
+  rowsFetched: 0,
+  idsChecked: 0,
+  driftDetected: false,
+  rowsUnlisted: 0,
+  rowsUnreadable: 0,
+  idsUnconfirmed: 0,
+  complete: true
+}
 
 /** The one-line reason a run failed, as `sync_runs.error` keeps it. */
 const failureMessage = (cause: Cause.Cause<unknown>) => {
@@ -55,7 +64,11 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
       yield* Staging.clear(source)
       yield* Fetch.inventory({ runId, source, options, stats: fetched })
       const now = yield* isoNow
-      return yield* db.transaction("mirror", Effect.zipRight(SyncLock.verify(lock), Mirror.apply({ runId, source, now })))
+      const { complete } = yield* Ref.get(fetched)
+      return yield* db.transaction(
+        "mirror",
+        Effect.zipRight(SyncLock.verify(lock), Mirror.apply({ runId, source, now, tombstone: complete }))
+      )
     }).pipe(
       Effect.onExit((exit) => record(runId, fetched, exit)),
       Effect.ensuring(Effect.ignoreLogged(Staging.clear(source)))

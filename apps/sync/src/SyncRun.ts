@@ -11,6 +11,14 @@ export interface FetchStats {
   readonly rowsFetched: number
   readonly idsChecked: number
   readonly driftDetected: boolean
+  /** Counted in the listings' totals but listed on no page. */
+  readonly rowsUnlisted: number
+  /** Rows the client could not read, recorded in `unreadable_rows`. */
+  readonly rowsUnreadable: number
+  /** Missing live rows that could not be confirmed gone: kept as they were. */
+  readonly idsUnconfirmed: number
+  /** False when a row without a usable id was listed or a missing row is unconfirmed: then nothing is tombstoned. */
+  readonly complete: boolean
 }
 
 export interface Outcome {
@@ -36,6 +44,9 @@ export const start = Effect.fn("SyncRun.start")(function*(source: string) {
   return run!.id
 })
 
+/** The fetch counters `sync_runs` keeps. */
+const recorded = ({ complete: _complete, ...stats }: FetchStats) => stats
+
 /** Records how run `runId` ended; written outside the mirror's transaction, so failures stay recorded. */
 export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, outcome: Outcome) {
   const db = yield* Database
@@ -45,7 +56,7 @@ export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, outco
       .set({
         status: outcome.status,
         finishedAt,
-        ...outcome.fetched,
+        ...recorded(outcome.fetched),
         ...outcome.counts,
         error: outcome.error ?? null
       })

@@ -1,18 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type Faults, MockPica } from "@picasync/mock"
 import { Effect } from "effect"
-import {
-  count,
-  countMirrorWrites,
-  mirrored,
-  mirrorSnapshot,
-  mirrorWrites,
-  rows,
-  sync,
-  synced,
-  tempDatabase,
-  truth
-} from "./harness.js"
+import { count, countMirrorWrites, mirrored, mirrorSnapshot, mirrorWrites, rows, startMock, sync, synced, tempDatabase, truth } from "./harness.js"
 
 interface Change {
   readonly connection_id: string
@@ -35,7 +24,7 @@ const tagsOf = (url: string, id: string, source = "test") =>
 describe("Sync", () => {
   it.scopedLive("first sync mirrors every connection, active and inactive, with its raw row and tags", () =>
     Effect.gen(function*() {
-      const mock = yield* MockPica.start({ count: 450, seed: 7 })
+      const mock = yield* startMock({ count: 450, seed: 7 })
       const url = yield* tempDatabase
       const run = yield* sync({ mock, url })
       const expected = yield* truth(mock)
@@ -68,12 +57,15 @@ describe("Sync", () => {
       yield* countMirrorWrites(url)
       const run = yield* sync({ mock, url })
       assert.strictEqual(yield* mirrorWrites(url), 0)
-      assert.include(run, { status: "succeeded", inserted: 0, updated: 0, deleted: 0, restored: 0, unchanged: 300 })
+      const listed = (yield* mock.inventory).length
+      assert.include(run, { status: "succeeded", inserted: 0, updated: 0, deleted: 0, restored: 0, unchanged: listed })
+      assert.strictEqual(run.rowsUnlisted, 300 - listed)
     }))
 
   it.scopedLive("records inserts, updates, tag changes, deactivation and deletion as connection_changes", () =>
     Effect.gen(function*() {
       const { ids, mock, url } = yield* synced(250)
+      const listed = (yield* mock.inventory).length
       const [renamed, retagged, deactivated, deleted] = ids
       const oldTags = (yield* truth(mock)).get(retagged!)!.tags as Array<string>
       const created = yield* mock.insert({})
@@ -83,7 +75,7 @@ describe("Sync", () => {
       yield* mock.remove(deleted!)
       yield* countMirrorWrites(url)
       const run = yield* sync({ mock, url })
-      assert.include(run, { inserted: 1, updated: 3, deleted: 1, restored: 0, unchanged: 250 - 4 })
+      assert.include(run, { inserted: 1, updated: 3, deleted: 1, restored: 0, unchanged: listed - 4 })
       const changes = yield* changesOf(url, run.id)
       assert.deepStrictEqual([...changes.keys()].sort(), [created.id, renamed!, retagged!, deactivated!, deleted!].sort())
       assert.strictEqual(changes.get(created.id)!.kind, "inserted")
@@ -131,8 +123,8 @@ describe("Sync", () => {
   it.scopedLive("keeps two sources side by side: a sync touches only its own rows", () =>
     Effect.gen(function*() {
       // The same seed: both inventories hold the same ids, told apart by source.
-      const testMock = yield* MockPica.start({ count: 150, seed: 5 })
-      const liveMock = yield* MockPica.start({ count: 150, seed: 5, secret: "sk_live_mock" })
+      const testMock = yield* startMock({ count: 150, seed: 5 })
+      const liveMock = yield* startMock({ count: 150, seed: 5, secret: "sk_live_mock" })
       const url = yield* tempDatabase
       yield* sync({ mock: testMock, url })
       const live = yield* sync({ mock: liveMock, url })

@@ -32,7 +32,15 @@ export const summaryLine = (run: Run) =>
     number.format(run.unchanged)
   } unchanged, ${number.format(run.deleted)} deleted, ${number.format(run.restored)} restored; ${
     run.driftDetected ? `drift detected, ${number.format(run.idsChecked)} ids checked` : "no drift"
-  }`
+  }${notes(run)}`
+
+/** What a run met from the API that an operator should know, only when it happened. */
+export const notes = (run: Pick<Run, "rowsUnreadable" | "rowsUnlisted" | "idsUnconfirmed">) =>
+  [
+    run.rowsUnreadable > 0 ? `${number.format(run.rowsUnreadable)} unreadable (see unreadable_rows)` : "",
+    run.rowsUnlisted > 0 ? `${number.format(run.rowsUnlisted)} counted by the API but not listed` : "",
+    run.idsUnconfirmed > 0 ? `${number.format(run.idsUnconfirmed)} missing but unconfirmed, kept` : ""
+  ].filter((note) => note !== "").map((note) => `; ${note}`).join("")
 
 /** The run's summary on stdout: one line, or its `sync_runs` row as a JSON object. */
 export const printRun = (run: Run, json: boolean) => Console.log(json ? JSON.stringify(run) : summaryLine(run))

@@ -7,7 +7,7 @@ import { Database } from "../db/Database.js"
 import * as Status from "../Status.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
 import { interval } from "./interval.js"
-import { number, printTextOrJson, textOrJsonFlag } from "./Output.js"
+import { notes, number, printTextOrJson, textOrJsonFlag } from "./Output.js"
 
 const counts = (items: ReadonlyArray<Status.Count>) =>
   items.length === 0 ? "none" : items.map((item) => `${item.value} ${number.format(item.connections)}`).join(" · ")
@@ -19,7 +19,7 @@ const runLine = (run: Status.RunSummary | null, now: number) => {
   return run.status === "succeeded"
     ? `${when}: ${number.format(run.rowsFetched)} rows; ${number.format(run.inserted)} inserted, ${number.format(run.updated)} updated, ${number.format(run.unchanged)} unchanged, ${number.format(run.deleted)} deleted, ${number.format(run.restored)} restored${
       run.driftDetected ? "; drift seen" : ""
-    }`
+    }${notes(run)}`
     : `${when}, ${run.status}: ${run.error ?? "no message"}`
 }
 

@@ -5,30 +5,35 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 
 /**
  * One row per connection and source. Typed columns are extracted from `raw`, the row as the API
- * sent it (unknown fields included). A row is rewritten only when its `content_hash` changes.
+ * sent it (unknown fields included); the API may leave out or null any field but `id` and `key`,
+ * so they are all nullable. A row is rewritten only when its `content_hash` changes.
  */
 export const connections = sqliteTable(
   "connections",
   {
     source: text("source").notNull(),
     id: text("id").notNull(),
-    key: text("key").notNull(),
-    platform: text("platform").notNull(),
-    platformVersion: text("platform_version").notNull(),
+    /** Null only on a row the client could not read (see `decode_issue`). */
+    key: text("key"),
+    platform: text("platform"),
+    platformVersion: text("platform_version"),
     name: text("name"),
-    type: text("type").notNull(),
-    environment: text("environment").notNull(),
+    type: text("type"),
+    environment: text("environment"),
     identity: text("identity"),
     identityType: text("identity_type"),
-    description: text("description").notNull(),
+    description: text("description"),
     state: text("state"),
-    version: text("version").notNull(),
+    version: text("version"),
+    /** From the listing the row came in when the row itself does not say. */
     active: integer("active", { mode: "boolean" }).notNull(),
-    createdAt: text("created_at").notNull(),
-    /** JSON array; `[]` for rows of the older shape that carry no tags. */
+    createdAt: text("created_at"),
+    /** JSON array; `[]` for rows that carry no tags (older shape, or `null`). */
     tags: text("tags").notNull().default(sql`'[]'`),
     raw: text("raw").notNull(),
     contentHash: text("content_hash").notNull(),
+    /** Set when the client could not read the row: `path: reason`. It is mirrored from its raw JSON all the same. */
+    decodeIssue: text("decode_issue"),
     firstSeenAt: text("first_seen_at").notNull(),
     /** When a sync last wrote this row (inserted, updated or restored); unchanged rows are not rewritten. */
     lastSeenAt: text("last_seen_at").notNull(),
@@ -98,6 +103,12 @@ export const syncRuns = sqliteTable(
     deleted: integer("deleted").notNull().default(0),
     restored: integer("restored").notNull().default(0),
     driftDetected: integer("drift_detected", { mode: "boolean" }).notNull().default(false),
+    /** Rows the server counted in `total` but never listed (the real server hides rows whose connector is missing). */
+    rowsUnlisted: integer("rows_unlisted").notNull().default(0),
+    /** Rows the client could not read; each is in `unreadable_rows`. */
+    rowsUnreadable: integer("rows_unreadable").notNull().default(0),
+    /** Live mirror rows missing from the listing that could not be confirmed gone (no GET by id): kept, not tombstoned. */
+    idsUnconfirmed: integer("ids_unconfirmed").notNull().default(0),
     error: text("error")
   },
   (table) => [index("sync_runs_source_idx").on(table.source, table.id)]
@@ -114,14 +125,46 @@ export const syncLocks = sqliteTable("sync_locks", {
   heartbeatAt: text("heartbeat_at").notNull()
 })
 
+export const stagedKinds = ["changed", "unchanged"] as const
+/** `changed`: the mirror lacks this content, `raw` holds it. `unchanged`: the mirror has it, `raw` is not kept. */
+export type StagedKind = (typeof stagedKinds)[number]
+
 /** The rows a run has fetched, before they are applied; not part of the mirror, emptied after every run. */
 export const stagedConnections = sqliteTable(
   "staged_connections",
   {
     runId: integer("run_id").notNull(),
     id: text("id").notNull(),
-    raw: text("raw").notNull(),
-    contentHash: text("content_hash").notNull()
+    kind: text("kind", { enum: stagedKinds }).notNull(),
+    /** Null when `unchanged`. */
+    raw: text("raw"),
+    contentHash: text("content_hash").notNull(),
+    /** The listing the row came in: what `active` is when the row does not say. */
+    listedActive: integer("listed_active", { mode: "boolean" }).notNull(),
+    decodeIssue: text("decode_issue")
   },
   (table) => [primaryKey({ columns: [table.runId, table.id] })]
+)
+
+/** Every row of a listing the client could not read, by run: kept whether or not the run succeeds. */
+export const unreadableRows = sqliteTable(
+  "unreadable_rows",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: integer("run_id").notNull(),
+    source: text("source").notNull(),
+    /** Null when the row had no usable id: then that run tombstones nothing. */
+    connectionId: text("connection_id"),
+    /** Which listing, page and 0-based position on the page it came at. */
+    listedActive: integer("listed_active", { mode: "boolean" }).notNull(),
+    page: integer("page").notNull(),
+    position: integer("position").notNull(),
+    /** Where the first problem is, e.g. `rows[3].state`. */
+    path: text("path").notNull(),
+    reason: text("reason").notNull(),
+    /** The row as the API sent it. */
+    raw: text("raw").notNull(),
+    observedAt: text("observed_at").notNull()
+  },
+  (table) => [index("unreadable_rows_run_idx").on(table.runId)]
 )

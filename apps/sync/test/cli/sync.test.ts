@@ -5,18 +5,7 @@ import { Cause, ConfigProvider, Effect, type Exit } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { exitCode, main } from "../../src/cli/main.js"
-import {
-  count,
-  mirrored,
-  mirrorSnapshot,
-  rows,
-  spawnCli,
-  sync,
-  synced,
-  tempDir,
-  truth,
-  waitFor
-} from "../harness.js"
+import { count, mirrored, mirrorSnapshot, rows, spawnCli, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
 
 const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
 
@@ -69,7 +58,7 @@ describe("picasync sync (CLI)", () => {
   it.scopedLive("two syncs at once: the second fails fast naming the holder; with --wait it queues and runs", () =>
     Effect.gen(function*() {
       // Slow answers keep the first sync inside its scan until the others have had their turn.
-      const mock = yield* MockPica.start({ count: 600, faults: { latency: 1500 } })
+      const mock = yield* startMock({ count: 600, faults: { latency: 1500 } })
       const dir = yield* tempDir
       const url = `file:${join(dir, "mirror.db")}`
       const start = (extra: ReadonlyArray<string> = []) =>
@@ -113,7 +102,7 @@ describe("picasync sync (CLI)", () => {
 
   it.scopedLive("--watch syncs on its interval, prints each run as JSON, and stops cleanly on SIGTERM", () =>
     Effect.gen(function*() {
-      const mock = yield* MockPica.start({ count: 200, seed: 4 })
+      const mock = yield* startMock({ count: 200, seed: 4 })
       const dir = yield* tempDir
       const url = `file:${join(dir, "mirror.db")}`
       const cli = yield* spawnCli(["sync", "--db", url, "--watch", "1s", "--json"], apiEnv(mock))
@@ -123,8 +112,9 @@ describe("picasync sync (CLI)", () => {
       cli.child.kill("SIGTERM")
       assert.strictEqual(yield* cli.exitCode, 130)
       const printed = cli.stdout().trim().split("\n").map((line) => JSON.parse(line))
-      assert.include(printed[0], { id: 1, status: "succeeded", inserted: 200 })
-      assert.include(printed[1], { id: 2, status: "succeeded", inserted: 1, unchanged: 200 })
+      const listed = (yield* mock.inventory).length - 1
+      assert.include(printed[0], { id: 1, status: "succeeded", inserted: listed })
+      assert.include(printed[1], { id: 2, status: "succeeded", inserted: 1, unchanged: listed })
       assert.notInclude((yield* runStatuses(url)).join(), "running")
       assert.strictEqual(yield* count(url, "SELECT 1 FROM sync_locks"), 0)
       assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { Database } from "../../src/db/Database.js"
 import * as Query from "../../src/query/Query.js"
-import { type CliProcess, count, mirrored, rows, spawnCli, synced, tempDatabase, truth } from "../harness.js"
+import { type CliProcess, count, mirrored, rows, spawnCli, startMock, synced, tempDatabase, truth } from "../harness.js"
 import { baseSeed, figures, random, rowsDiffering, scaled } from "./Figures.js"
 
 const tally = figures("concurrency")
@@ -47,7 +47,7 @@ describe("concurrency: syncs of the same database and source at once apply exact
     it.scopedLive(`${syncs} syncs at once on a ${fresh ? "fresh" : "synced"} database: one applies, the others fail fast (seed ${seed})`, () =>
       Effect.gen(function*() {
         const setup = fresh
-          ? { mock: yield* MockPica.start({ count: 800, seed }), url: yield* tempDatabase }
+          ? { mock: yield* startMock({ count: 800, seed }), url: yield* tempDatabase }
           : yield* synced(800, seed)
         const { mock, url } = setup
         if (!fresh) for (let i = 0; i < 5; i++) yield* mock.insert({})
@@ -83,7 +83,7 @@ describe("concurrency: syncs of the same database and source at once apply exact
 
   it.scopedLive(`${scaled(3, 4)} syncs at once with --wait queue one behind the other; only the first has anything to apply`, () =>
     Effect.gen(function*() {
-      const mock = yield* MockPica.start({ count: 600, seed: baseSeed + 200 })
+      const mock = yield* startMock({ count: 600, seed: baseSeed + 200 })
       const url = yield* tempDatabase
       yield* mock.setFaults({ latency: 10 })
       const syncs = scaled(3, 4)

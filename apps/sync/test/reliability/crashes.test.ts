@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { statSync } from "node:fs"
 import { join } from "node:path"
 import { isDeepStrictEqual } from "node:util"
-import { type CliProcess, count, mirrored, rows, spawnCli, sync, tempDir, truth } from "../harness.js"
+import { type CliProcess, count, mirrored, rows, spawnCli, startMock, sync, tempDir, truth } from "../harness.js"
 import { baseSeed, figures, random, rowsDiffering, scaled } from "./Figures.js"
 
 const tally = figures("crashes")
@@ -112,7 +112,7 @@ describe("crashes: a sync SIGKILLed at any moment leaves the mirror as before or
     const seed = baseSeed + i
     it.scopedLive(`crash ${i + 1} of ${crashes}: SIGKILL while ${phase} (seed ${seed})`, () =>
       Effect.gen(function*() {
-        const mock = yield* MockPica.start({ count: INVENTORY, seed })
+        const mock = yield* startMock({ count: INVENTORY, seed })
         const dir = yield* tempDir
         const dbFile = join(dir, "mirror.db")
         const url = `file:${dbFile}`

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { PicaError } from "@picasync/client"
 import { type Faults, MockPica } from "@picasync/mock"
 import { Duration, Effect, Either, Schema } from "effect"
-import { count, mirrored, mirrorSnapshot, rows, sync, tempDatabase, truth } from "../harness.js"
+import { count, mirrored, mirrorSnapshot, rows, startMock, sync, tempDatabase, truth } from "../harness.js"
 import { baseSeed, figures, random, rowsDiffering, scaled } from "./Figures.js"
 
 const tally = figures("faults")
@@ -77,7 +77,7 @@ describe("faults: the sync mirrors the inventory exactly, or fails with a typed 
   for (const { budget, mix, seed } of scenarios) {
     it.scopedLive(`${mix.name}, ${budget.name} (seed ${seed})`, () =>
       Effect.gen(function*() {
-        const mock = yield* MockPica.start({ count: scaled(400, 900), seed })
+        const mock = yield* startMock({ count: scaled(400, 900), seed })
         const url = yield* tempDatabase
         const setup = { mock, url, pageSize: 40, maxRetries: budget.maxRetries, ...(mix.requestTimeout ? { requestTimeout: mix.requestTimeout } : {}) }
         yield* sync(setup)

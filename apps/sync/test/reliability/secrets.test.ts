@@ -1,11 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { MockPica } from "@picasync/mock"
 import { Cause, Effect, Exit, Logger, LogLevel, Option, Tracer } from "effect"
 import { randomBytes } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { inspect } from "node:util"
-import { type CliProcess, spawnCli, sync, tempDir } from "../harness.js"
+import { type CliProcess, spawnCli, startMock, sync, tempDir } from "../harness.js"
 import { figures, scaled } from "./Figures.js"
 
 const tally = figures("secrets")
@@ -62,7 +61,7 @@ describe("secret hygiene: the secret appears in no output, log line, error, data
       const secret = canary("Cli")
       const wrongSecret = canary("Revoked")
       const dbToken = canary("DbToken")
-      const mock = yield* MockPica.start({ count: 300, seed: 61, secret })
+      const mock = yield* startMock({ count: 300, seed: 61, secret })
       const dir = yield* tempDir
       const db = join(dir, "mirror.db")
       const env = { PICA_SECRET_KEY: secret, PICA_BASE_URL: mock.url, PICASYNC_DB_AUTH_TOKEN: dbToken }
@@ -113,7 +112,7 @@ describe("secret hygiene: the secret appears in no output, log line, error, data
   it.scopedLive("in process: no log line at any level, error, or span attribute, event or exit carries the secret", () =>
     Effect.gen(function*() {
       const secret = canary("Traced")
-      const mock = yield* MockPica.start({ count: 250, seed: 62, secret })
+      const mock = yield* startMock({ count: 250, seed: 62, secret })
       const url = `file:${join(yield* tempDir, "mirror.db")}`
       const spans: Array<string> = []
       const logs: Array<string> = []

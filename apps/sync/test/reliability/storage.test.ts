@@ -5,7 +5,7 @@ import { type ChildProcess, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type CliProcess, count, holdDatabase, mirrored, mirrorSnapshot, rows, spawnCli, sync, synced, tempDir, truth, waitFor } from "../harness.js"
+import { type CliProcess, count, holdDatabase, mirrored, mirrorSnapshot, rows, spawnCli, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
 import { figures, scaled } from "./Figures.js"
 
 const tally = figures("storage")
@@ -88,7 +88,7 @@ describe("storage faults: one line on stderr, exit 1, no corruption", () => {
 
   it.scopedLive("a directory that does not exist", () =>
     Effect.gen(function*() {
-      const mock = yield* MockPica.start({ count: 10 })
+      const mock = yield* startMock({ count: 10 })
       const missing = join(yield* tempDir, "no", "such", "dir")
       tally.faults++
       yield* everyCommand(join(missing, "mirror.db"), mock, (command, cli) =>
@@ -98,7 +98,7 @@ describe("storage faults: one line on stderr, exit 1, no corruption", () => {
 
   it.scopedLive("a file that is not a database", () =>
     Effect.gen(function*() {
-      const mock = yield* MockPica.start({ count: 10 })
+      const mock = yield* startMock({ count: 10 })
       const file = join(yield* tempDir, "notes.db")
       const text = "These are my notes, not a database.\n".repeat(200)
       writeFileSync(file, text)
