@@ -79,6 +79,7 @@ export interface SyncSetup {
   readonly secret?: string
   readonly source?: string
   readonly maxRetries?: number
+  readonly retryFor?: Duration.DurationInput
   readonly concurrency?: number
   readonly wait?: boolean
   readonly pageSize?: number
@@ -103,6 +104,7 @@ export const sync = (setup: SyncSetup) =>
         retryBaseDelay: Duration.millis(1),
         retryMaxDelay: Duration.millis(5),
         pageSize: setup.pageSize ?? 100,
+        ...(setup.retryFor === undefined ? {} : { retryFor: setup.retryFor }),
         ...(setup.requestTimeout === undefined ? {} : { requestTimeout: setup.requestTimeout })
       }).pipe(Layer.provide(NodeHttpClient.layerUndici))
     ))
@@ -120,9 +122,9 @@ export const mirrored = (url: string, source = "test") =>
   )
 
 /** A mock with `count` connections, a database holding its first sync, and the ids of its active, tagged rows. */
-export const synced = (count: number, seed = 1) =>
+export const synced = (count: number, seed = 1, options: MockOptions = {}) =>
   Effect.gen(function*() {
-    const mock = yield* startMock({ count, seed })
+    const mock = yield* startMock({ count, seed, ...options })
     const url = yield* tempDatabase
     yield* sync({ mock, url })
     const activeWithTags = (yield* mock.inventory).filter((row) => row.active && Array.isArray(row.tags))

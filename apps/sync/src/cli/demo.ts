@@ -11,7 +11,7 @@ import { render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
 import { summaryLine } from "./Output.js"
 import { databaseUrl } from "./databaseFlags.js"
-import { positive, syncLayer, type SyncSettings } from "./sync.js"
+import { defaultRetry, positive, syncLayer, type SyncSettings } from "./sync.js"
 
 /** The demo's rows live under their own source, so it never touches a real mirror in the same file. */
 const SOURCE = "demo"
@@ -133,7 +133,8 @@ export const demoCommand = Command.make("demo", options, ({ count, db, seed }) =
       baseUrl: mock.url,
       authHeader: mock.authHeader,
       database: { url },
-      sync: { source: SOURCE, concurrency: 4, pageSize: 100, wait: false }
+      sync: { source: SOURCE, concurrency: 4, pageSize: 100, wait: false },
+      retry: defaultRetry
     }
     yield* Effect.provide(demo(mock, settings), syncLayer(settings))
   }))).pipe(

@@ -5,6 +5,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import { NodeHttpClient } from "@effect/platform-node"
 import { DEFAULT_AUTH_HEADER, DEFAULT_BASE_URL, PicaClient } from "@picasync/client"
 import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -26,7 +27,15 @@ export interface SyncSettings {
   readonly authHeader: string
   readonly database: DatabaseOptions
   readonly sync: Sync.SyncOptions
+  /** How long one request keeps retrying transient failures, and the longest wait between two attempts. */
+  readonly retry: { readonly retryFor: Duration.Duration; readonly retryMaxDelay: Duration.Duration }
 }
+
+/** Attempts are bounded by `--retry-for`; this only keeps the count finite. */
+const MAX_RETRIES = 10_000
+
+/** What a scheduled job needs: a 90-second outage of the API ridden out, backing off to 20 s between attempts. */
+export const defaultRetry: SyncSettings["retry"] = { retryFor: Duration.minutes(3), retryMaxDelay: Duration.seconds(20) }
 
 /** The database, the API client and a progress display for `settings`. */
 export const syncLayer = (settings: SyncSettings) =>
@@ -36,7 +45,10 @@ export const syncLayer = (settings: SyncSettings) =>
       secretKey: settings.secretKey,
       baseUrl: settings.baseUrl,
       authHeader: settings.authHeader,
-      pageSize: settings.sync.pageSize
+      pageSize: settings.sync.pageSize,
+      maxRetries: MAX_RETRIES,
+      retryFor: settings.retry.retryFor,
+      retryMaxDelay: settings.retry.retryMaxDelay
     }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
     process.stderr.isTTY ? Progress.bar(process.stderr) : Progress.logLines
   )
@@ -79,6 +91,19 @@ const options = {
     Options.withDescription("Pages (or single connections) requested at once")
   ),
   pageSize: wholeNumber("page-size").pipe(Options.withDefault(100), Options.withDescription("Rows per page")),
+  retryFor: Options.text("retry-for").pipe(
+    Options.withDefault(Duration.format(defaultRetry.retryFor)),
+    Options.withFallbackConfig(Config.string("PICASYNC_RETRY_FOR")),
+    Options.withDescription(
+      "Keep retrying a request that meets 5xx answers, cut connections or timeouts this long (env PICASYNC_RETRY_FOR): " +
+        "the default rides out a 90-second outage. Rate limits are waited out apart from it"
+    )
+  ),
+  retryMaxDelay: Options.text("retry-max-delay").pipe(
+    Options.withDefault(Duration.format(defaultRetry.retryMaxDelay)),
+    Options.withFallbackConfig(Config.string("PICASYNC_RETRY_MAX_DELAY")),
+    Options.withDescription("The longest backoff between two attempts of a request (env PICASYNC_RETRY_MAX_DELAY)")
+  ),
   wait: Options.boolean("wait").pipe(
     Options.withDescription("Wait for a running sync of the same source to finish instead of failing")
   ),
@@ -110,6 +135,13 @@ const settingsFrom = (parsed: Parsed) =>
     if (!Source.isValidName(source)) {
       return yield* usage(`--source must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit; got "${source}"`)
     }
+    const retryFor = yield* interval("--retry-for (or PICASYNC_RETRY_FOR)", parsed.retryFor)
+    const retryMaxDelay = yield* interval("--retry-max-delay (or PICASYNC_RETRY_MAX_DELAY)", parsed.retryMaxDelay)
+    if (Duration.greaterThan(retryMaxDelay, retryFor)) {
+      return yield* usage(
+        `--retry-max-delay (${parsed.retryMaxDelay}) must not be longer than --retry-for (${parsed.retryFor}): no retry would fit`
+      )
+    }
     const settings: SyncSettings = {
       secretKey,
       baseUrl: parsed.baseUrl,
@@ -120,7 +152,8 @@ const settingsFrom = (parsed: Parsed) =>
         concurrency: yield* positive("--concurrency", parsed.concurrency),
         pageSize: yield* positive("--page-size", parsed.pageSize),
         wait: parsed.wait
-      }
+      },
+      retry: { retryFor, retryMaxDelay }
     }
     const watch = yield* Effect.transposeMapOption(parsed.watch, (value) => interval("--watch", value))
     return { settings, watch }
