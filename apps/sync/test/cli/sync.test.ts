@@ -38,7 +38,11 @@ describe("picasync sync (CLI)", () => {
         [["--page-size", "-5"], secret, "--page-size"],
         [["--page-size", "0"], secret, "--page-size"],
         [["--source", "a b"], secret, "--source"],
-        [["--watch", "soon"], secret, "--watch"]
+        [["--watch", "soon"], secret, "--watch"],
+        [["--retry-for", "forever"], secret, "--retry-for"],
+        [[], { ...secret, PICASYNC_RETRY_FOR: "0s" }, "PICASYNC_RETRY_FOR"],
+        [["--retry-max-delay", "20"], secret, "--retry-max-delay"],
+        [["--retry-for", "30s", "--retry-max-delay", "1m"], secret, "--retry-max-delay"]
       ]
       for (const [args, env, named] of cases) {
         const database = args.includes("--db") ? [] : ["--db", db]

@@ -77,7 +77,7 @@ describe("secret hygiene: the secret appears in no output, log line, error, data
       yield* mock.insert({})
       yield* run("sync --json", ["sync", "--db", db, "--json"], 0)
       yield* mock.setFaults({ errors: { rate: 1 } })
-      yield* run("sync against a failing API", ["sync", "--db", db], 1)
+      yield* run("sync against a failing API", ["sync", "--db", db, "--retry-for", "1s", "--retry-max-delay", "1s"], 1)
       yield* mock.clearFaults
       yield* run("sync with a revoked secret", ["sync", "--db", db], 1, { PICA_SECRET_KEY: wrongSecret })
       yield* run("sync with a usage error", ["sync", "--db", db, "--concurrency", "0"], 2)
@@ -123,8 +123,11 @@ describe("secret hygiene: the secret appears in no output, log line, error, data
           Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
           Logger.withMinimumLogLevel(LogLevel.All)
         )
-      // Retries (503, a 429 with Retry-After, a cut body) annotate spans; a short page makes the sync log its rescan.
-      yield* mock.setFaults({ script: [{}, { status: 503 }, { status: 429, retryAfter: "1" }, { cut: true }], truncate: { page: 1 } })
+      // Retries (503, a 429 with Retry-After, a cut body) annotate spans; a drift mid-scan makes the sync log its rescan.
+      yield* mock.setFaults({
+        script: [{}, { status: 503 }, { status: 429, retryAfter: "1" }, { cut: true }],
+        drift: { afterPage: 1, insert: 2 }
+      })
       yield* observed(sync({ mock, url, secret, maxRetries: 4 }))
       const wrongSecret = canary("Wrong")
       const failure = yield* observed(Effect.flip(sync({ mock, url, secret: wrongSecret })))
