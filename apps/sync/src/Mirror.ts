@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
-import { Database } from "./db/Database.js"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
 import type { ChangeKind } from "./db/schema.js"
 import * as Staging from "./Staging.js"
 
@@ -38,9 +38,7 @@ const stagedWithMirror = (run: StagedRun) => sql`
   WHERE ${changed(run)}`
 
 /** Live mirror rows of the source that the run did not stage: gone from the API. */
-const missingFromStaging = (run: StagedRun) => sql`
-  source = ${run.source} AND deleted_at IS NULL
-  AND NOT EXISTS (SELECT 1 FROM staged_connections s WHERE s.run_id = ${run.runId} AND s.id = connections.id)`
+const missingFromStaging = (run: StagedRun) => Staging.liveButNotStaged(run.runId, run.source)
 
 /** `{ field: { old, new } }` over the API fields (unknown ones included) whose JSON differs. */
 const changedFields = sql`(
@@ -104,10 +102,10 @@ const replaceTags = (run: StagedRun) => {
  * Applies a run's staged rows to the mirror: inserts, updates (by content hash), restores and
  * tombstones, each recorded in `connection_changes`, and the tag rows that follow. With `tombstone`, the
  * staged rows must be the source's complete inventory, or every missing id must have been confirmed gone.
- * Run it inside `Database.transaction`, so all of it lands at commit or none of it does.
+ * Run it inside `MirrorDatabase.transaction`, so all of it lands at commit or none of it does.
  */
 export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const record = recordChanges(run)
   const statements: ReadonlyArray<SQL> = [
     record.upserts,

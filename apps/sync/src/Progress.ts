@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 
 /** Where a sync reports how far it is: a bar on a terminal, log lines elsewhere, nothing in tests. */
 export interface Service {
@@ -107,8 +108,10 @@ export const logLines: Layer.Layer<Progress> = Layer.sync(Progress, () => {
   })
 })
 
-export const silent: Layer.Layer<Progress> = Layer.succeed(Progress, {
-  begin: () => Effect.void,
-  advance: () => Effect.void,
-  end: Effect.void
-})
+const nothing: Service = { begin: () => Effect.void, advance: () => Effect.void, end: Effect.void }
+
+/** Reports nothing. */
+export const silent: Layer.Layer<Progress> = Layer.succeed(Progress, nothing)
+
+/** The `Progress` in the context, or one that reports nothing: a sync needs none. */
+export const current: Effect.Effect<Service> = Effect.map(Effect.serviceOption(Progress), Option.getOrElse(() => nothing))

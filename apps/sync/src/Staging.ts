@@ -1,8 +1,8 @@
-import { and, count, eq, inArray, isNull, notExists, sql } from "drizzle-orm"
+import { count, eq, inArray, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
-import { Database } from "./db/Database.js"
-import { connections, stagedConnections, syncRuns } from "./db/schema.js"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import { stagedConnections, syncRuns } from "./db/schema.js"
 
 /** Rows per multi-row INSERT: 6 parameters each, far below SQLite's 32,766. */
 export const BATCH_SIZE = 500
@@ -85,7 +85,7 @@ const insertArgs = (runId: number, source: string, rows: ReadonlyArray<StagedRow
 /** Stages rows fetched by run `runId` of `source` in one transaction, `BATCH_SIZE` rows per statement. */
 export const stage = Effect.fn("Staging.stage")(function*(runId: number, source: string, rows: ReadonlyArray<StagedRow>) {
   if (rows.length === 0) return
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const statements = Array.from({ length: Math.ceil(rows.length / BATCH_SIZE) }, (_, i) => {
     const batch = rows.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE)
     return { sql: batch.length === BATCH_SIZE ? fullBatchStatement : insertStatement(batch.length), args: insertArgs(runId, source, batch) }
@@ -99,31 +99,28 @@ export const stage = Effect.fn("Staging.stage")(function*(runId: number, source:
 
 /** How many distinct connections run `runId` has staged. */
 export const countStaged = Effect.fn("Staging.countStaged")(function*(runId: number) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const [row] = yield* db.query("staging", (orm) =>
     orm.select({ staged: count() }).from(stagedConnections).where(eq(stagedConnections.runId, runId)))
   return row?.staged ?? 0
 })
 
+/** Live mirror rows of `source` that run `runId` has not staged: what may be gone. The one place this rule is written. */
+export const liveButNotStaged = (runId: number, source: string) =>
+  sql`connections.source = ${source} AND connections.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM staged_connections s WHERE s.run_id = ${runId} AND s.id = connections.id)`
+
 /** Ids the mirror holds as live for `source` that run `runId` has not staged: deletion candidates. */
 export const missingIds = Effect.fn("Staging.missingIds")(function*(runId: number, source: string) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const rows = yield* db.query("staging", (orm) =>
-    orm.select({ id: connections.id }).from(connections).where(and(
-      eq(connections.source, source),
-      isNull(connections.deletedAt),
-      notExists(
-        orm.select({ one: sql`1` }).from(stagedConnections).where(
-          and(eq(stagedConnections.runId, runId), eq(stagedConnections.id, connections.id))
-        )
-      )
-    )))
+    orm.all<{ id: string }>(sql`SELECT id FROM connections WHERE ${liveButNotStaged(runId, source)}`))
   return rows.map((row) => row.id)
 })
 
 /** Empties the staging rows of every run of `source`: they are never part of the mirror. */
 export const clear = Effect.fn("Staging.clear")(function*(source: string) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   yield* db.query("staging", (orm) =>
     orm.delete(stagedConnections).where(inArray(
       stagedConnections.runId,

@@ -1,6 +1,6 @@
 import type { Row, Transaction } from "@libsql/client"
 import * as Effect from "effect/Effect"
-import { Database } from "./db/Database.js"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
 
 /** A run as `status` reports it. */
 export interface RunSummary {
@@ -99,9 +99,9 @@ const sourceStatus = async (tx: Transaction, source: string, now: number, staleA
   const stale = finished === undefined
     ? `source "${source}" has never synced successfully`
     : now - finished > staleAfterMillis
-    ? `the newest successful sync of source "${source}" is ${age(now - finished)} old (more than --stale-after ${
+    ? `the newest successful sync of source "${source}" is ${age(now - finished)} old (more than the ${
       age(staleAfterMillis)
-    })`
+    } allowed)`
     : null
   return {
     source,
@@ -120,7 +120,7 @@ const sourceStatus = async (tx: Transaction, source: string, now: number, staleA
 
 /** The state of every source in the mirror, read in one read-only transaction. */
 export const read = Effect.fn("Status.read")(function*(options: { readonly now: number; readonly staleAfterMillis: number }) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   return yield* db.readOnly("status", async (tx) => {
     const sources = (await tx.execute(
       "SELECT source FROM sync_runs UNION SELECT source FROM connections ORDER BY source"

@@ -2,15 +2,15 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Ref from "effect/Ref"
-import { Database } from "./db/Database.js"
-import * as Fetch from "./Fetch.js"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import * as Scan from "./Scan.js"
 import * as Mirror from "./Mirror.js"
 import { isoNow } from "./Now.js"
 import * as Staging from "./Staging.js"
 import * as SyncLock from "./SyncLock.js"
 import * as SyncRun from "./SyncRun.js"
 
-export interface SyncOptions extends Fetch.FetchOptions {
+export interface SyncOptions extends Scan.FetchOptions {
   readonly source: string
   /** Queue behind a running sync of the same source instead of failing. */
   readonly wait: boolean
@@ -54,7 +54,7 @@ const record = (runId: number, fetched: Ref.Ref<SyncRun.FetchStats>, exit: Exit.
  * the run recorded as failed. Returns the run as `sync_runs` records it.
  */
 export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const { source } = options
   const runId = yield* Effect.scoped(Effect.gen(function*() {
     const lock = yield* SyncLock.hold(source, { wait: options.wait })
@@ -62,7 +62,7 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
     const fetched = yield* Ref.make(noneFetched)
     yield* Effect.gen(function*() {
       yield* Staging.clear(source)
-      yield* Fetch.inventory({ runId, source, options, stats: fetched })
+      yield* Scan.inventory({ runId, source, options, stats: fetched })
       const now = yield* isoNow
       const { complete } = yield* Ref.get(fetched)
       return yield* db.transaction(

@@ -5,7 +5,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { Database, type DatabaseError } from "./db/Database.js"
+import { MirrorDatabase, type DatabaseError } from "./db/MirrorDatabase.js"
 import { syncLocks } from "./db/schema.js"
 import { isoNow } from "./Now.js"
 
@@ -23,7 +23,7 @@ export class SyncLockHeldError extends Schema.TaggedError<SyncLockHeldError>()("
   since: Schema.String
 }) {
   override get message() {
-    return `another sync of source "${this.source}" is running (pid ${this.pid} on ${this.hostname}, since ${this.since}); let it finish, or pass --wait to queue behind it`
+    return `another sync of source "${this.source}" is running (pid ${this.pid} on ${this.hostname}, since ${this.since}); let it finish`
   }
 }
 
@@ -60,7 +60,7 @@ const isAlive = (lock: typeof syncLocks.$inferSelect, nowMillis: number) =>
 /** Takes the lock unless a live holder has it; run in a write transaction, so two takers cannot both win. */
 const claim = (source: string) =>
   Effect.gen(function*() {
-    const db = yield* Database
+    const db = yield* MirrorDatabase
     const now = yield* isoNow
     const [current] = yield* db.query("lock", (orm) => orm.select().from(syncLocks).where(eq(syncLocks.source, source)))
     if (current !== undefined && isAlive(current, Date.parse(now))) {
@@ -71,20 +71,20 @@ const claim = (source: string) =>
     return { source, holder: row.holder } satisfies Lock
   })
 
-const tryAcquire = (source: string): Effect.Effect<Lock, SyncLockHeldError | DatabaseError, Database> =>
-  Effect.flatMap(Database, (db) => db.transaction("lock", claim(source)))
+const tryAcquire = (source: string): Effect.Effect<Lock, SyncLockHeldError | DatabaseError, MirrorDatabase> =>
+  Effect.flatMap(MirrorDatabase, (db) => db.transaction("lock", claim(source)))
 
 const whereHeld = (lock: Lock) => and(eq(syncLocks.source, lock.source), eq(syncLocks.holder, lock.holder))
 
 const heartbeat = (lock: Lock) =>
   Effect.gen(function*() {
-    const db = yield* Database
+    const db = yield* MirrorDatabase
     const now = yield* isoNow
     yield* db.query("lock heartbeat", (orm) => orm.update(syncLocks).set({ heartbeatAt: now }).where(whereHeld(lock)))
   }).pipe(Effect.catchAll((error) => Effect.logWarning(`could not refresh the sync lock: ${error.message}`)))
 
 const release = (lock: Lock) =>
-  Effect.flatMap(Database, (db) => db.query("lock release", (orm) => orm.delete(syncLocks).where(whereHeld(lock)))).pipe(
+  Effect.flatMap(MirrorDatabase, (db) => db.query("lock release", (orm) => orm.delete(syncLocks).where(whereHeld(lock)))).pipe(
     Effect.catchAll((error) => Effect.logWarning(`could not release the sync lock: ${error.message}`))
   )
 
@@ -111,7 +111,7 @@ export const hold = Effect.fn("SyncLock.hold")(function*(source: string, options
 
 /** Fails unless `lock` is still held; inside the mirror transaction, no one can take it over until commit. */
 export const verify = Effect.fn("SyncLock.verify")(function*(lock: Lock) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const [held] = yield* db.query("lock", (orm) => orm.select({ source: syncLocks.source }).from(syncLocks).where(whereHeld(lock)))
   if (held === undefined) return yield* new SyncLockLostError({ source: lock.source })
 })

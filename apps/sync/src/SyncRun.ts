@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm"
 import * as Effect from "effect/Effect"
-import { Database } from "./db/Database.js"
-import { type RunStatus, syncRuns } from "./db/schema.js"
+import * as Schema from "effect/Schema"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import { type RunStatus, runStatuses, syncRuns } from "./db/schema.js"
 import type { MirrorCounts } from "./Mirror.js"
 import { isoNow } from "./Now.js"
 
@@ -33,7 +34,7 @@ export interface Outcome {
  * source's lock, so a run still marked `running` was left by a process that died.
  */
 export const start = Effect.fn("SyncRun.start")(function*(source: string) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const now = yield* isoNow
   yield* db.query("run log", (orm) =>
     orm.update(syncRuns)
@@ -49,7 +50,7 @@ const recorded = ({ complete: _complete, ...stats }: FetchStats) => stats
 
 /** Records how run `runId` ended; written outside the mirror's transaction, so failures stay recorded. */
 export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, outcome: Outcome) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const finishedAt = yield* isoNow
   yield* db.query("run log", (orm) =>
     orm.update(syncRuns)
@@ -63,9 +64,37 @@ export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, outco
       .where(eq(syncRuns.id, runId)))
 })
 
-/** The recorded row of run `runId`. */
+/** One run of a sync, as `sync_runs` records it. */
+export class SyncRun extends Schema.Class<SyncRun>("SyncRun")({
+  id: Schema.Int,
+  source: Schema.String,
+  /** ISO 8601. */
+  startedAt: Schema.String,
+  finishedAt: Schema.NullOr(Schema.String),
+  status: Schema.Literal(...runStatuses),
+  pagesFetched: Schema.Int,
+  rowsFetched: Schema.Int,
+  /** Connections fetched one by one to confirm a deletion. */
+  idsChecked: Schema.Int,
+  inserted: Schema.Int,
+  updated: Schema.Int,
+  unchanged: Schema.Int,
+  deleted: Schema.Int,
+  restored: Schema.Int,
+  driftDetected: Schema.Boolean,
+  /** Counted in the listings' totals but listed on no page. */
+  rowsUnlisted: Schema.Int,
+  /** Rows the client could not read, each in `unreadable_rows`. */
+  rowsUnreadable: Schema.Int,
+  /** Missing rows that could not be confirmed gone: kept, not tombstoned. */
+  idsUnconfirmed: Schema.Int,
+  /** The one-line message of a failed run. */
+  error: Schema.NullOr(Schema.String)
+}) {}
+
+/** The recorded run `runId`. */
 export const get = Effect.fn("SyncRun.get")(function*(runId: number) {
-  const db = yield* Database
-  const [run] = yield* db.query("run log", (orm) => orm.select().from(syncRuns).where(eq(syncRuns.id, runId)))
-  return run!
+  const db = yield* MirrorDatabase
+  const rows = yield* db.query("run log", (orm) => orm.select().from(syncRuns).where(eq(syncRuns.id, runId)))
+  return new SyncRun(rows[0]!)
 })

@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect"
-import { Database } from "./db/Database.js"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
 
 export interface Column {
   readonly name: string
@@ -35,7 +35,7 @@ const quoted = (name: string) => `"${name.replaceAll("\"", "\"\"")}"`
 
 /** Tables and views of the mirror with their columns, and row counts when asked. */
 export const list = Effect.fn("Tables.list")(function*(options: { readonly counts: boolean }) {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   return yield* db.readOnly("tables", async (tx) => {
     const objects = (await tx.execute(
       `SELECT name, type FROM sqlite_schema

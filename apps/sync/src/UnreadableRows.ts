@@ -1,6 +1,6 @@
 import type { UnreadableRow } from "@picasync/client"
 import * as Effect from "effect/Effect"
-import { Database } from "./db/Database.js"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
 import { unreadableRows } from "./db/schema.js"
 import { isoNow } from "./Now.js"
 import { canonicalJson } from "./Staging.js"
@@ -19,7 +19,7 @@ export interface ListedAt {
  */
 export const record = Effect.fn("UnreadableRows.record")(function*(at: ListedAt, rows: ReadonlyArray<UnreadableRow>) {
   if (rows.length === 0) return
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const observedAt = yield* isoNow
   yield* db.query("unreadable rows", (orm) =>
     orm.insert(unreadableRows).values(rows.map((row) => ({

@@ -1,10 +1,17 @@
-export * from "./db/Database.js"
+export { DatabaseError, DatabaseMissing, MirrorDatabase, type MirrorDatabaseOptions, type Orm } from "./db/MirrorDatabase.js"
+export * as MirrorMigrations from "./db/MirrorMigrations.js"
 export * as schema from "./db/schema.js"
-export * as Fetch from "./Fetch.js"
-export * as Mirror from "./Mirror.js"
+export {
+  type Options as PicaSyncOptions,
+  PicaSync,
+  type RunOptions as PicaSyncRunOptions,
+  type Service as PicaSyncService,
+  SyncError
+} from "./PicaSync.js"
 export * as Progress from "./Progress.js"
-export * as Source from "./Source.js"
-export * as Staging from "./Staging.js"
-export * as Sync from "./Sync.js"
-export * as SyncLock from "./SyncLock.js"
-export * as SyncRun from "./SyncRun.js"
+export * as Query from "./query/Query.js"
+export * as QueryFormat from "./query/Format.js"
+export * as Status from "./Status.js"
+export { SyncLockHeldError, SyncLockLostError } from "./SyncLock.js"
+export { SyncRun } from "./SyncRun.js"
+export * as Tables from "./Tables.js"

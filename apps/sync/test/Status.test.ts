@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Database } from "../src/db/Database.js"
+import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
 import * as Status from "../src/Status.js"
 import { rows, sync } from "./harness.js"
 import { fixtureMirror } from "./query/fixture.js"
@@ -8,7 +8,7 @@ import { fixtureMirror } from "./query/fixture.js"
 const hour = 3_600_000
 
 const read = (url: string, now: number, staleAfterMillis = 24 * hour) =>
-  Effect.provide(Status.read({ now, staleAfterMillis }), Database.Default({ url, mustExist: true }))
+  Effect.provide(Status.read({ now, staleAfterMillis }), MirrorDatabase.layer({ url, mustExist: true }))
 
 describe("Status", () => {
   it.scopedLive("reports runs, counts by environment, state and platform for each source", () =>
@@ -45,6 +45,6 @@ describe("Status", () => {
       const { url } = yield* fixtureMirror
       const [last] = yield* rows<{ finished_at: string }>(url, "SELECT max(finished_at) AS finished_at FROM sync_runs")
       const [status] = yield* read(url, Date.parse(last!.finished_at) + 30 * hour, 24 * hour)
-      assert.strictEqual(status?.stale, "the newest successful sync of source \"test\" is 30 h old (more than --stale-after 24 h)")
+      assert.strictEqual(status?.stale, "the newest successful sync of source \"test\" is 30 h old (more than the 24 h allowed)")
     }))
 })

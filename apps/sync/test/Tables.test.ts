@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Database } from "../src/db/Database.js"
+import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
 import * as Tables from "../src/Tables.js"
 import { fixtureMirror } from "./query/fixture.js"
 
@@ -8,7 +8,7 @@ describe("Tables", () => {
   it.scopedLive("lists every table and view with its columns, a description and, when asked, its rows", () =>
     Effect.gen(function*() {
       const { url } = yield* fixtureMirror
-      const tables = yield* Effect.provide(Tables.list({ counts: true }), Database.Default({ url, mustExist: true }))
+      const tables = yield* Effect.provide(Tables.list({ counts: true }), MirrorDatabase.layer({ url, mustExist: true }))
       const byName = new Map(tables.map((table) => [table.name, table]))
       for (const name of ["connections", "connection_tags", "connection_changes", "sync_runs", "live_connections", "unhealthy_connections", "connections_by_platform", "tag_usage", "recent_changes", "state_changes"]) {
         assert.isTrue(byName.has(name), name)

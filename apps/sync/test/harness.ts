@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { constants as osConstants, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Database } from "../src/db/Database.js"
-import * as Progress from "../src/Progress.js"
+import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
+import * as MirrorMigrations from "../src/db/MirrorMigrations.js"
+import { PicaSync } from "../src/PicaSync.js"
 import * as Source from "../src/Source.js"
-import * as Sync from "../src/Sync.js"
 
 export type MockOptions = Parameters<typeof MockPica.start>[0]
 
@@ -86,17 +86,19 @@ export interface SyncSetup {
   readonly requestTimeout?: Duration.DurationInput
 }
 
+/** The mirror at `url`, migrated, as a command that writes opens it. */
+export const mirrorLayer = (url: string) =>
+  MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(Layer.provideMerge(MirrorDatabase.layer({ url })))
+
 /** One sync, as the CLI runs it: its own database handle and client, fast retries. */
 export const sync = (setup: SyncSetup) =>
-  Sync.run({
-    source: setup.source ?? Source.fromSecret(Redacted.make(setup.secret ?? setup.mock.secret)),
-    concurrency: setup.concurrency ?? 4,
-    pageSize: setup.pageSize ?? 100,
-    wait: setup.wait ?? false
-  }).pipe(
-    Effect.provide(Layer.mergeAll(
-      Database.Default({ url: setup.url }),
-      Progress.silent,
+  Effect.flatMap(PicaSync, (engine) => engine.run({ wait: setup.wait ?? false })).pipe(
+    Effect.provide(PicaSync.layer({
+      source: setup.source ?? Source.fromSecret(Redacted.make(setup.secret ?? setup.mock.secret)),
+      concurrency: setup.concurrency ?? 4,
+      pageSize: setup.pageSize ?? 100
+    }).pipe(Layer.provide(Layer.mergeAll(
+      mirrorLayer(setup.url),
       PicaClient.layer({
         secretKey: Redacted.make(setup.secret ?? setup.mock.secret),
         baseUrl: setup.mock.url,
@@ -107,7 +109,7 @@ export const sync = (setup: SyncSetup) =>
         ...(setup.retryFor === undefined ? {} : { retryFor: setup.retryFor }),
         ...(setup.requestTimeout === undefined ? {} : { requestTimeout: setup.requestTimeout })
       }).pipe(Layer.provide(NodeHttpClient.layerUndici))
-    ))
+    ))))
   )
 
 /** The mock's ground truth as `id → row`. */

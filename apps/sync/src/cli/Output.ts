@@ -2,9 +2,9 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type { syncRuns } from "../db/schema.js"
+import type { SyncRun } from "../SyncRun.js"
 
-type Run = typeof syncRuns.$inferSelect
+type Run = SyncRun
 
 export const number = new Intl.NumberFormat("en-US")
 

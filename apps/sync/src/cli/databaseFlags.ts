@@ -3,7 +3,7 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import type { DatabaseOptions } from "../db/Database.js"
+import type { MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
 import { UsageError } from "./UsageError.js"
 
 /** `--db` and `--db-auth-token`, shared by every command that opens the mirror. */
@@ -38,13 +38,6 @@ export const databaseUrl = (value: string) => {
     )
 }
 
-/** The database the flags name; `mustExist` for commands that only read and so never create one. */
-export const databaseOptions = (
-  parsed: { readonly db: string; readonly dbAuthToken: Option.Option<Redacted.Redacted<string>> },
-  mustExist = false
-) =>
-  Effect.map(databaseUrl(parsed.db), (url): DatabaseOptions => ({
-    url,
-    authToken: Option.getOrUndefined(parsed.dbAuthToken),
-    mustExist
-  }))
+/** The database the flags name. */
+export const databaseOptions = (parsed: { readonly db: string; readonly dbAuthToken: Option.Option<Redacted.Redacted<string>> }) =>
+  Effect.map(databaseUrl(parsed.db), (url): MirrorDatabaseOptions => ({ url, authToken: Option.getOrUndefined(parsed.dbAuthToken) }))

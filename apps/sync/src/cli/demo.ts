@@ -5,8 +5,8 @@ import { sql } from "drizzle-orm"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { Database } from "../db/Database.js"
-import * as Sync from "../Sync.js"
+import { MirrorDatabase } from "../db/MirrorDatabase.js"
+import { PicaSync } from "../PicaSync.js"
 import { render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
 import { summaryLine } from "./Output.js"
@@ -57,7 +57,7 @@ const changesOfRun = `SELECT kind, connection_id, platform, changed_fields FROM 
 
 /** Starts over: the demo source's rows from an earlier demo would blur what this one shows. */
 const resetDemoSource = Effect.fn("demo.reset")(function*() {
-  const db = yield* Database
+  const db = yield* MirrorDatabase
   const tables = ["connections", "connection_tags", "connection_changes", "sync_runs", "sync_locks"]
   yield* db.transaction(
     "demo reset",
@@ -101,9 +101,10 @@ const demo = (mock: MockPica.MockPicaServer, settings: SyncSettings) =>
         `Mirroring them into ${settings.database.url} under source "${SOURCE}".\n`
     )
     yield* resetDemoSource()
-    yield* Console.log(`First sync:  ${summaryLine(yield* Sync.run(settings.sync))}\n`)
+    const sync = yield* PicaSync
+    yield* Console.log(`First sync:  ${summaryLine(yield* sync.run())}\n`)
     yield* changeTheInventory(mock)
-    const second = yield* Sync.run(settings.sync)
+    const second = yield* sync.run()
     yield* Console.log(`Second sync: ${summaryLine(second)}\n`)
     const changes = yield* Query.run(changesOfRun, { run: second.id })
     yield* Console.log(`What the second sync recorded in connection_changes:\n${render(changes, "table", { maxWidth: 90 })}`)

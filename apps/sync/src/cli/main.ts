@@ -5,6 +5,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import { forCli } from "./Advice.js"
 import { demoCommand } from "./demo.js"
 import { queryCommand } from "./query.js"
 import { statusCommand } from "./status.js"
@@ -32,7 +33,7 @@ const report = (cause: Cause.Cause<unknown>) => {
   const failure = Cause.failureOption(cause)
   if (Option.isNone(failure)) return Console.error(`picasync: unexpected failure\n${Cause.pretty(cause)}`)
   if (ValidationError.isValidationError(failure.value)) return Effect.void
-  return Console.error(`picasync: ${failure.value instanceof Error ? failure.value.message : String(failure.value)}`)
+  return Console.error(`picasync: ${forCli(failure.value)}`)
 }
 
 /** Runs the command line `argv` (as `process.argv`), reporting a failure on stderr. */

@@ -5,10 +5,10 @@ import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as fs from "node:fs"
-import { Database } from "../db/Database.js"
 import { formats, render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import * as Mirror from "./Mirror.js"
 import { write } from "./Output.js"
 import { UsageError } from "./UsageError.js"
 
@@ -60,8 +60,8 @@ export const queryCommand = Command.make("query", { ...options, sql: sqlArg }, (
         [name, value]
       ) => [name.replace(/^[:@$]/, ""), Query.bindValue(value)])
     )
-    const database = yield* databaseOptions(parsed, true)
-    const result = yield* Effect.provide(Query.run(sql, params), Database.Default(database))
+    const database = yield* databaseOptions(parsed)
+    const result = yield* Effect.provide(Query.run(sql, params), Mirror.readable(database))
     yield* write(render(result, parsed.format))
   })).pipe(
     Command.withDescription(

@@ -3,9 +3,9 @@ import * as Options from "@effect/cli/Options"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { Database } from "../db/Database.js"
 import * as Status from "../Status.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import * as Mirror from "./Mirror.js"
 import { interval } from "./interval.js"
 import { notes, number, printTextOrJson, textOrJsonFlag } from "./Output.js"
 
@@ -55,11 +55,11 @@ const options = {
 export const statusCommand = Command.make("status", options, (parsed) =>
   Effect.gen(function*() {
     const staleAfter = yield* interval("--stale-after", parsed.staleAfter)
-    const database = yield* databaseOptions(parsed, true)
+    const database = yield* databaseOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const statuses = yield* Effect.provide(
       Status.read({ now, staleAfterMillis: Duration.toMillis(staleAfter) }),
-      Database.Default(database)
+      Mirror.readable(database)
     )
     yield* printTextOrJson(parsed.format, statuses, (all) => text(all, now))
   })).pipe(

@@ -11,12 +11,17 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import { Database, type DatabaseOptions } from "../db/Database.js"
+import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
+import type { MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
+import { PicaSync } from "../PicaSync.js"
 import * as Progress from "../Progress.js"
 import * as Source from "../Source.js"
-import * as Sync from "../Sync.js"
+import type * as Sync from "../Sync.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
 import { interval } from "./interval.js"
+import { forCli } from "./Advice.js"
+import * as Mirror from "./Mirror.js"
 import { printRun } from "./Output.js"
 import { UsageError } from "./UsageError.js"
 
@@ -25,7 +30,7 @@ export interface SyncSettings {
   readonly secretKey: Redacted.Redacted<string>
   readonly baseUrl: string
   readonly authHeader: string
-  readonly database: DatabaseOptions
+  readonly database: MirrorDatabaseOptions
   readonly sync: Sync.SyncOptions
   /** How long one request keeps retrying transient failures, and the longest wait between two attempts. */
   readonly retry: { readonly retryFor: Duration.Duration; readonly retryMaxDelay: Duration.Duration }
@@ -37,11 +42,10 @@ const MAX_RETRIES = 10_000
 /** What a scheduled job needs: a 90-second outage of the API ridden out, backing off to 20 s between attempts. */
 export const defaultRetry: SyncSettings["retry"] = { retryFor: Duration.minutes(3), retryMaxDelay: Duration.seconds(20) }
 
-/** The database, the API client and a progress display for `settings`. */
+/** The sync engine over the migrated mirror and the API client, and a progress display, for `settings`. */
 export const syncLayer = (settings: SyncSettings) =>
   Layer.mergeAll(
-    Database.Default(settings.database),
-    PicaClient.layer({
+    PicaSync.layer(settings.sync).pipe(Layer.provideMerge(Mirror.writable(settings.database)), Layer.provide(PicaClient.layer({
       secretKey: settings.secretKey,
       baseUrl: settings.baseUrl,
       authHeader: settings.authHeader,
@@ -49,7 +53,7 @@ export const syncLayer = (settings: SyncSettings) =>
       maxRetries: MAX_RETRIES,
       retryFor: settings.retry.retryFor,
       retryMaxDelay: settings.retry.retryMaxDelay
-    }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
+    }).pipe(Layer.provide(NodeHttpClient.layerUndici)))),
     process.stderr.isTTY ? Progress.bar(process.stderr) : Progress.logLines
   )
 
@@ -159,21 +163,21 @@ const settingsFrom = (parsed: Parsed) =>
     return { settings, watch }
   })
 
-/** One run, its summary printed; in watch mode a failure is logged and the next run still happens. */
-const syncOnce = (settings: SyncSettings, json: boolean) => Effect.flatMap(Sync.run(settings.sync), (run) => printRun(run, json))
-
 export const syncCommand = Command.make("sync", options, (parsed) =>
   Effect.gen(function*() {
     const { settings, watch } = yield* settingsFrom(parsed)
-    const once = syncOnce(settings, parsed.json)
-    const program = Option.match(watch, {
-      onNone: () => once,
-      onSome: (every) =>
-        once.pipe(
-          Effect.catchAll((error) => Effect.logError(`sync failed: ${error.message}`)),
-          Effect.repeat(Schedule.spaced(every)),
-          Effect.asVoid
-        )
-    })
+    const runOptions = { wait: settings.sync.wait }
+    const program = Effect.flatMap(PicaSync, (sync) =>
+      Option.match(watch, {
+        onNone: () => Effect.flatMap(sync.run(runOptions), (run) => printRun(run, parsed.json)),
+        // Each run printed; a failed one logged, and the next one still happens.
+        onSome: (every) =>
+          sync.watch(Schedule.spaced(every), runOptions).pipe(
+            Stream.runForEach(Either.match({
+              onLeft: (error) => Effect.logError(`sync failed: ${forCli(error)}`),
+              onRight: (run) => printRun(run, parsed.json)
+            }))
+          )
+      }))
     yield* Effect.provide(program, syncLayer(settings))
   })).pipe(Command.withDescription("Mirror every Pica connection (active and inactive) into the database, atomically"))

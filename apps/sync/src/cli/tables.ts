@@ -1,9 +1,9 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { Database } from "../db/Database.js"
 import * as Tables from "../Tables.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import * as Mirror from "./Mirror.js"
 import { number, printTextOrJson, textOrJsonFlag } from "./Output.js"
 
 const text = (tables: ReadonlyArray<Tables.TableInfo>) =>
@@ -24,7 +24,7 @@ const options = {
 
 export const tablesCommand = Command.make("tables", options, (parsed) =>
   Effect.gen(function*() {
-    const database = yield* databaseOptions(parsed, true)
-    const tables = yield* Effect.provide(Tables.list({ counts: parsed.counts }), Database.Default(database))
+    const database = yield* databaseOptions(parsed)
+    const tables = yield* Effect.provide(Tables.list({ counts: parsed.counts }), Mirror.readable(database))
     yield* printTextOrJson(parsed.format, tables, text)
   })).pipe(Command.withDescription("The mirror's tables and views with their columns (and row counts with --counts)"))

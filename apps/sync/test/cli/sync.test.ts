@@ -73,6 +73,7 @@ describe("picasync sync (CLI)", () => {
       const queued = yield* start(["--wait"])
       assert.strictEqual(yield* second.exitCode, 1)
       assert.include(second.stderr(), `another sync of source "test" is running (pid ${first.child.pid}`)
+      assert.include(second.stderr(), "or pass --wait to queue behind it")
       yield* waitFor("the queued sync to wait", Effect.sync(() => queued.stderr().includes("waiting: ")))
       yield* mock.clearFaults
       assert.strictEqual(yield* first.exitCode, 0)

@@ -3,14 +3,14 @@ import type { InValue } from "@libsql/client"
 import { Effect } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Database } from "../../src/db/Database.js"
+import { MirrorDatabase } from "../../src/db/MirrorDatabase.js"
 import { render } from "../../src/query/Format.js"
 import * as Query from "../../src/query/Query.js"
 import { tempDir } from "../harness.js"
 import { fixtureMirror } from "./fixture.js"
 
 const query = (url: string, sql: string, params: Record<string, InValue> = {}) =>
-  Effect.provide(Query.run(sql, params), Database.Default({ url, mustExist: true }))
+  Effect.provide(Query.run(sql, params), MirrorDatabase.layer({ url, mustExist: true }))
 
 /** The database file and its WAL, byte for byte. */
 const bytes = (url: string) => {
@@ -66,7 +66,7 @@ describe("Query", () => {
       const missing = yield* Effect.flip(query(url, sql))
       assert.include(missing.message, ":platform")
       const unused = yield* Effect.flip(query(url, sql, { platform: "stripe", env: "live" }))
-      assert.include(unused.message, "--param env")
+      assert.include(unused.message, ":env")
     }))
 
   const writes = [
@@ -107,8 +107,8 @@ describe("Query", () => {
       const { url } = yield* fixtureMirror
       const before = bytes(url)
       const error = yield* Effect.flip(
-        Effect.flatMap(Database, (db) => db.readOnly("test", (tx) => tx.execute("DELETE FROM connections"))).pipe(
-          Effect.provide(Database.Default({ url }))
+        Effect.flatMap(MirrorDatabase, (db) => db.readOnly("test", (tx) => tx.execute("DELETE FROM connections"))).pipe(
+          Effect.provide(MirrorDatabase.layer({ url }))
         )
       )
       assert.strictEqual(error._tag === "DatabaseError" && error.code, "SQLITE_READONLY")
@@ -131,7 +131,7 @@ describe("Query", () => {
       const path = join(yield* tempDir, "absent.db")
       const error = yield* Effect.flip(query(`file:${path}`, "SELECT 1"))
       assert.strictEqual(error._tag, "DatabaseMissing")
-      assert.include(error.message, "run picasync sync first")
+      assert.include(error.message, "sync into it first")
       assert.isFalse(existsSync(path))
     }))
 })

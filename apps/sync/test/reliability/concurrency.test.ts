@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { MockPica } from "@picasync/mock"
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
-import { Database } from "../../src/db/Database.js"
+import { MirrorDatabase } from "../../src/db/MirrorDatabase.js"
 import * as Query from "../../src/query/Query.js"
 import { type CliProcess, count, mirrored, rows, spawnCli, startMock, synced, tempDatabase, truth } from "../harness.js"
 import { baseSeed, figures, random, rowsDiffering, scaled } from "./Figures.js"
@@ -134,7 +134,7 @@ describe("concurrency: syncs of the same database and source at once apply exact
         const [live, tags, changes, locked] = result.rows[0]!
         return { locked: locked === 1, hash: createHash("sha256").update(JSON.stringify([live, tags, changes])).digest("hex") }
       })
-      const { hash: readBefore } = yield* fingerprint.pipe(Effect.provide(Database.Default({ url, mustExist: true })))
+      const { hash: readBefore } = yield* fingerprint.pipe(Effect.provide(MirrorDatabase.layer({ url, mustExist: true })))
 
       yield* mock.setFaults({ latency: 15 })
       const cli = yield* spawnCli(["sync", "--db", url, "--concurrency", "2"], apiEnv(mock))
@@ -148,9 +148,9 @@ describe("concurrency: syncs of the same database and source at once apply exact
           // A turn of the event loop: the mock answering the sync runs in this process.
           yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         }
-      }).pipe(Effect.provide(Database.Default({ url, mustExist: true })))
+      }).pipe(Effect.provide(MirrorDatabase.layer({ url, mustExist: true })))
       assert.strictEqual(yield* cli.exitCode, 0, cli.stderr())
-      const { hash: readAfter } = yield* fingerprint.pipe(Effect.provide(Database.Default({ url, mustExist: true })))
+      const { hash: readAfter } = yield* fingerprint.pipe(Effect.provide(MirrorDatabase.layer({ url, mustExist: true })))
       assert.notStrictEqual(readAfter, readBefore)
       assert.isAbove(during, 0, "queries ran while the sync held its lock")
       for (const [observed, times] of seen) {

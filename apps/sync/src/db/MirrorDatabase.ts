@@ -1,15 +1,18 @@
 import { type Client, createClient, LibsqlError, type Transaction } from "@libsql/client"
 import { DrizzleQueryError } from "drizzle-orm/errors"
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql"
-import { migrate } from "drizzle-orm/libsql/migrator"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import * as schema from "./schema.js"
 
 /** Drizzle over the connection, or over the open transaction; `$client` runs raw SQL on the same one. */
@@ -22,7 +25,7 @@ export class DatabaseError extends Schema.TaggedError<DatabaseError>()("Database
   code: Schema.optional(Schema.String)
 }) {
   override get message() {
-    return `database ${this.operation} failed: ${this.reason}; check --db (PICASYNC_DB) and that the database is reachable and writable`
+    return `database ${this.operation} failed: ${this.reason}; check that the database is reachable and writable`
   }
 
   get isBusy() {
@@ -30,20 +33,20 @@ export class DatabaseError extends Schema.TaggedError<DatabaseError>()("Database
   }
 }
 
-export interface DatabaseOptions {
-  /** `file:path.db`, `libsql://…` or `https://…`. */
+export interface MirrorDatabaseOptions {
+  /** `file:path.db`, `libsql://…`, `https://…`. */
   readonly url: string
   readonly authToken?: Redacted.Redacted<string> | undefined
   /** Fail rather than create a local database file that does not exist yet. */
   readonly mustExist?: boolean | undefined
 }
 
-/** A command that only reads was pointed at a local database file that does not exist. */
+/** A database that must exist (for reading) is a local file that does not. */
 export class DatabaseMissing extends Schema.TaggedError<DatabaseMissing>()("DatabaseMissing", {
   path: Schema.String
 }) {
   override get message() {
-    return `no database at ${this.path}: run picasync sync first, or point --db (PICASYNC_DB) at the mirror`
+    return `no database at ${this.path}: sync into it first, or open the mirror where it is`
   }
 }
 
@@ -51,7 +54,7 @@ export class DatabaseMissing extends Schema.TaggedError<DatabaseMissing>()("Data
 const localPath = (url: string) =>
   url.startsWith("file:") ? path.resolve(decodeURIComponent(url.slice("file:".length).replace(/^\/\/(localhost)?(?=\/)/, "").split("?")[0]!)) : undefined
 
-const checkExists = (options: DatabaseOptions) => {
+const checkExists = (options: MirrorDatabaseOptions) => {
   const file = localPath(options.url)
   return options.mustExist && file !== undefined && !fs.existsSync(file)
     ? Effect.fail(new DatabaseMissing({ path: file }))
@@ -72,14 +75,6 @@ const SYNCHRONOUS = "NORMAL"
  */
 const CACHE_KIB = 64 * 1024
 
-/**
- * The package's `drizzle/` folder: two levels up from `src/db/` and `dist/db/`, one level up from
- * the bundled `dist/bin.js`, where this module's code lands after `pnpm build`.
- */
-const migrationsFolders = ["../../drizzle", "../drizzle"].map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
-const migrationsFolder = migrationsFolders.find((folder) => fs.existsSync(path.join(folder, "meta", "_journal.json"))) ??
-  migrationsFolders[0]!
-
 const failure = (operation: string) => (cause: unknown) => {
   // Drizzle wraps libSQL's error, code included, in one whose message is the SQL and its parameters on two lines.
   const error = cause instanceof DrizzleQueryError && cause.cause !== undefined ? cause.cause : cause
@@ -90,7 +85,7 @@ const failure = (operation: string) => (cause: unknown) => {
   })
 }
 
-const open = (options: DatabaseOptions) =>
+const open = (options: MirrorDatabaseOptions) =>
   Effect.try({
     try: () =>
       createClient({
@@ -104,12 +99,26 @@ const open = (options: DatabaseOptions) =>
     catch: failure("open")
   })
 
+/** The mirror's database: queries and transactions, as Effects, over Drizzle and libSQL. */
+export interface Service {
+  /** Runs `run` on the open transaction of this fiber, else on its own; every call is serialised. */
+  readonly query: <A>(operation: string, run: (orm: Orm) => Promise<A>) => Effect.Effect<A, DatabaseError>
+  /**
+   * Runs `effect` in one write transaction (`BEGIN IMMEDIATE`): committed if it succeeds, rolled back if
+   * it fails or is interrupted. Rerun from the start if the database stays busy, so `effect` must do
+   * nothing but database work.
+   */
+  readonly transaction: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | DatabaseError, R>
+  /** Runs `run` in a read transaction that is always rolled back; SQLite refuses writes in it on a local file. */
+  readonly readOnly: <A>(operation: string, run: (tx: Transaction) => Promise<A>) => Effect.Effect<A, DatabaseError>
+}
+
 /**
- * The mirror database: Drizzle over one `@libsql/client` connection, migrated on open.
- * Every call is serialised; inside `transaction` calls run on the transaction.
+ * Opens the mirror database: Drizzle over one `@libsql/client` connection, closed with the scope.
+ * It does not migrate: provide `MirrorMigrations.layer` where the schema may be missing or old.
  */
-export class Database extends Effect.Service<Database>()("@picasync/sync/Database", {
-  scoped: Effect.fn("Database.open")(function*(options: DatabaseOptions) {
+export const make: (options: MirrorDatabaseOptions) => Effect.Effect<Service, DatabaseError | DatabaseMissing, Scope.Scope> =
+  Effect.fn("MirrorDatabase.open")(function*(options: MirrorDatabaseOptions) {
     yield* checkExists(options)
     const client = yield* Effect.acquireRelease(open(options), (client) => Effect.sync(() => client.close()))
     const orm: Orm = drizzle({ client, schema })
@@ -212,9 +221,30 @@ export class Database extends Effect.Service<Database>()("@picasync/sync/Databas
       // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
     }
-    // Two processes opening a fresh database race to migrate; the loser's retry finds the work done.
-    yield* query("migration", (orm) => migrate(orm, { migrationsFolder })).pipe(Effect.retry({ times: 1 }))
 
-    return { query, transaction, readOnly } as const
+    return { query, transaction, readOnly } satisfies Service
   })
-}) {}
+
+/** The mirror database for `options`, open for the layer's lifetime. */
+export const layer = (options: MirrorDatabaseOptions): Layer.Layer<MirrorDatabase, DatabaseError | DatabaseMissing> =>
+  Layer.scoped(MirrorDatabase, make(options))
+
+/** Reads `PICASYNC_DB` (default `file:picasync.db`) and `PICASYNC_DB_AUTH_TOKEN` from the environment (or the current `ConfigProvider`). */
+export const layerConfig = (
+  options: Omit<MirrorDatabaseOptions, "url" | "authToken"> = {}
+): Layer.Layer<MirrorDatabase, DatabaseError | DatabaseMissing | ConfigError.ConfigError> =>
+  Layer.scoped(
+    MirrorDatabase,
+    Effect.gen(function*() {
+      const url = yield* Config.string("PICASYNC_DB").pipe(Config.withDefault("file:picasync.db"))
+      const authToken = yield* Config.option(Config.redacted("PICASYNC_DB_AUTH_TOKEN"))
+      return yield* make({ ...options, url, ...(Option.isSome(authToken) ? { authToken: authToken.value } : {}) })
+    })
+  )
+
+/** The mirror's database as an Effect service: `yield* MirrorDatabase`, provided by `MirrorDatabase.layer`. */
+export class MirrorDatabase extends Context.Tag("@picasync/sync/MirrorDatabase")<MirrorDatabase, Service>() {
+  static readonly make = make
+  static readonly layer = layer
+  static readonly layerConfig = layerConfig
+}

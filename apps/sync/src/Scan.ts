@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
-import { Progress } from "./Progress.js"
+import * as Progress from "./Progress.js"
 import * as Staging from "./Staging.js"
 import type { FetchStats } from "./SyncRun.js"
 import * as UnreadableRows from "./UnreadableRows.js"
@@ -75,10 +75,10 @@ const probeTotals = Effect.flatMap(PicaClient, (client) =>
   }))
 
 /** Pages through both listings once, staging every row; repeats are absorbed by id. */
-const scan = Effect.fn("Fetch.scan")(function*(run: FetchRun, label: string) {
+const scan = Effect.fn("Scan.scan")(function*(run: FetchRun, label: string) {
   const { options, runId, source } = run
   const client = yield* PicaClient
-  const progress = yield* Progress
+  const progress = yield* Progress.current
   const before = yield* probeTotals
   yield* progress.begin(label, before.reduce((pages, total) => pages + Math.ceil(total / options.pageSize), 0))
   const seen = yield* Effect.forEach(listings, (active) => {
@@ -109,10 +109,10 @@ const scan = Effect.fn("Fetch.scan")(function*(run: FetchRun, label: string) {
  * staged (hidden from the listings, or skipped) and stays live. Without GET by id on this deployment
  * nothing can be confirmed: those rows are counted unconfirmed and the run tombstones nothing.
  */
-const confirmMissing = Effect.fn("Fetch.confirmMissing")(function*(run: FetchRun) {
+const confirmMissing = Effect.fn("Scan.confirmMissing")(function*(run: FetchRun) {
   const { options, runId, source } = run
   const client = yield* PicaClient
-  const progress = yield* Progress
+  const progress = yield* Progress.current
   const ids = yield* Staging.missingIds(runId, source)
   const unsupported = yield* Ref.make(0)
   /** The row, none when it is gone, undefined when the API cannot say. */
@@ -154,7 +154,7 @@ const confirmMissing = Effect.fn("Fetch.confirmMissing")(function*(run: FetchRun
  * the server counts rows it never lists. Either way each live mirror row still missing is confirmed
  * by id before the apply may tombstone it, so the mirror never tombstones a live connection.
  */
-export const inventory = Effect.fn("Fetch.inventory")(function*(run: FetchRun) {
+export const inventory = Effect.fn("Scan.inventory")(function*(run: FetchRun) {
   let last = yield* scan(run, "fetching")
   if (!last.totalsStable) {
     yield* count(run, () => ({ driftDetected: true }))

@@ -10,7 +10,7 @@ const liveButTombstoned = (url: string, live: ReadonlyMap<string, unknown>) =>
     (tombstones) => tombstones.map((row) => row.id).filter((id) => live.has(id))
   )
 
-describe("Fetch", () => {
+describe("Scan", () => {
   const drifts: ReadonlyArray<readonly [string, Faults.Drift]> = [
     ["more rows deleted than inserted (rows skipped, totals move)", { afterPage: 3, delete: 7, insert: 2, update: 3 }],
     ["as many inserted as deleted (totals stay put)", { afterPage: 4, delete: 5, insert: 5 }],

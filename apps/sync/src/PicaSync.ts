@@ -1,0 +1,101 @@
+import { PicaClient, PicaError } from "@picasync/client"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import { identity } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { DatabaseError, MirrorDatabase } from "./db/MirrorDatabase.js"
+import * as Source from "./Source.js"
+import * as Sync from "./Sync.js"
+import { SyncLockHeldError, SyncLockLostError } from "./SyncLock.js"
+import type { SyncRun } from "./SyncRun.js"
+
+/** Every way a run can fail: the API past its retries, the database, or another sync of the same source. */
+export const SyncError = Schema.Union(PicaError, DatabaseError, SyncLockHeldError, SyncLockLostError)
+export type SyncError = typeof SyncError.Type
+
+export interface Options {
+  /** Whose inventory the rows belong to (`live`, `test`, a name of yours). Default `default`. */
+  readonly source?: string | undefined
+  /** Pages (or single connections) requested at once. Default 4. */
+  readonly concurrency?: number | undefined
+  /** Rows per page. Default 100; the client's `pageSize` should match. */
+  readonly pageSize?: number | undefined
+}
+
+export interface RunOptions {
+  /** This run's source, instead of the service's. */
+  readonly source?: string | undefined
+  /** Queue behind a running sync of the same source instead of failing with `SyncLockHeldError`. Default false. */
+  readonly wait?: boolean | undefined
+}
+
+export interface Service {
+  /**
+   * One sync: every connection, active and inactive, into the mirror in one transaction, with its
+   * changes and its run recorded. A failure leaves the mirror as it was and the run recorded as failed.
+   * Progress goes to the `Progress` service when the context has one.
+   */
+  readonly run: (options?: RunOptions) => Effect.Effect<SyncRun, SyncError>
+  /** Runs now, then on `schedule`, for as long as the stream is read: each run's outcome, a failure included. */
+  readonly watch: <Out, R>(
+    schedule: Schedule.Schedule<Out, unknown, R>,
+    options?: RunOptions
+  ) => Stream.Stream<Either.Either<SyncRun, SyncError>, never, R>
+}
+
+/** Builds the sync engine over the `PicaClient` and the `MirrorDatabase` (migrated) the application provides. */
+export const make = Effect.fnUntraced(function*(options: Options = {}) {
+  const client = yield* PicaClient
+  const database = yield* MirrorDatabase
+  const settings = {
+    source: options.source ?? "default",
+    concurrency: options.concurrency ?? 4,
+    pageSize: options.pageSize ?? 100
+  }
+  const run = Effect.fn("PicaSync.run")(function*(runOptions: RunOptions = {}) {
+    return yield* Sync.run({ ...settings, source: runOptions.source ?? settings.source, wait: runOptions.wait ?? false }).pipe(
+      Effect.provideService(PicaClient, client),
+      Effect.provideService(MirrorDatabase, database)
+    )
+  })
+  const watch = <Out, R>(schedule: Schedule.Schedule<Out, unknown, R>, runOptions?: RunOptions) =>
+    Stream.repeatEffectWithSchedule(Effect.either(run(runOptions)), schedule)
+  return identity<Service>({ run, watch })
+})
+
+export const layer = (options: Options = {}): Layer.Layer<PicaSync, never, PicaClient | MirrorDatabase> =>
+  Layer.effect(PicaSync, make(options))
+
+/**
+ * Reads `PICASYNC_SOURCE` (default: `live` or `test` from the prefix of `PICA_SECRET_KEY`, else
+ * `default`) from the environment (or the current `ConfigProvider`); the rest as values.
+ */
+export const layerConfig = (
+  options: Omit<Options, "source"> = {}
+): Layer.Layer<PicaSync, ConfigError.ConfigError, PicaClient | MirrorDatabase> =>
+  Layer.effect(
+    PicaSync,
+    Effect.gen(function*() {
+      const secret = yield* Config.option(Config.redacted("PICA_SECRET_KEY"))
+      const fallback = Option.match(secret, { onNone: () => "default", onSome: Source.fromSecret })
+      const source = yield* Config.string("PICASYNC_SOURCE").pipe(
+        Config.validate({ message: "PICASYNC_SOURCE must be 1-64 letters, digits, \".\", \"_\" or \"-\"", validation: Source.isValidName }),
+        Config.withDefault(fallback)
+      )
+      return yield* make({ ...options, source })
+    })
+  )
+
+/** The sync engine as an Effect service: `yield* PicaSync`, provided by `PicaSync.layer`. */
+export class PicaSync extends Context.Tag("@picasync/sync/PicaSync")<PicaSync, Service>() {
+  static readonly make = make
+  static readonly layer = layer
+  static readonly layerConfig = layerConfig
+}

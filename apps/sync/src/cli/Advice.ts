@@ -1,0 +1,19 @@
+/**
+ * A failure's one-line message as a CLI user reads it: the domain error says what happened, this adds
+ * the flag or variable to change.
+ */
+export const forCli = (error: unknown): string => {
+  const message = error instanceof Error ? error.message : String(error)
+  switch ((error as { readonly _tag?: unknown } | null)?._tag) {
+    case "DatabaseError":
+      return `${message} (--db or PICASYNC_DB)`
+    case "DatabaseMissing":
+      return `${message}: run picasync sync first, or point --db (PICASYNC_DB) at the mirror`
+    case "SyncLockHeldError":
+      return `${message}, or pass --wait to queue behind it`
+    case "QueryError":
+      return (error as { readonly parameters?: boolean }).parameters === true ? `${message} (--param name=value)` : message
+    default:
+      return message
+  }
+}

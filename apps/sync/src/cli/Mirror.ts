@@ -1,0 +1,10 @@
+import * as Layer from "effect/Layer"
+import { MirrorDatabase, type MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
+import * as MirrorMigrations from "../db/MirrorMigrations.js"
+
+/** The mirror of a command that writes: brought up to date first, from the migrations the package ships. */
+export const writable = (options: MirrorDatabaseOptions) =>
+  MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(Layer.provideMerge(MirrorDatabase.layer(options)))
+
+/** The mirror of a command that only reads: as it is, never created nor migrated (a read-only token could not). */
+export const readable = (options: MirrorDatabaseOptions) => MirrorDatabase.layer({ ...options, mustExist: true })
