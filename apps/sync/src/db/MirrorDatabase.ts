@@ -161,7 +161,6 @@ export const make: (options: MirrorDatabaseOptions) => Effect.Effect<Service, Da
         Effect.retry({ while: (error) => error instanceof DatabaseError && error.isBusy, times: BUSY_RETRIES })
       )
 
-    /** Runs `run` on the open transaction of this fiber, else on its own. */
     const query = <A>(operation: string, run: (orm: Orm) => Promise<A>): Effect.Effect<A, DatabaseError> =>
       Effect.flatMap(FiberRef.get(currentTransaction), (transaction) =>
         Option.match(transaction, {
@@ -169,11 +168,6 @@ export const make: (options: MirrorDatabaseOptions) => Effect.Effect<Service, Da
           onSome: (tx) => attempt(operation, tx, run)
         }))
 
-    /**
-     * Runs `effect` in one write transaction (`BEGIN IMMEDIATE`): committed if it succeeds,
-     * rolled back if it fails or is interrupted. Rerun from the start if the database stays busy,
-     * so `effect` must do nothing but database work.
-     */
     const transaction = <A, E, R>(
       operation: string,
       effect: Effect.Effect<A, E, R>
@@ -191,10 +185,7 @@ export const make: (options: MirrorDatabaseOptions) => Effect.Effect<Service, Da
         )
       )).pipe(Effect.withSpan(`Database.transaction ${operation}`))
 
-    /**
-     * Runs `run` in a read transaction that is always rolled back. A local database is also put in
-     * `PRAGMA query_only`, so SQLite itself refuses any write; a remote one refuses them in its read transaction.
-     */
+    // A local database is also put in `PRAGMA query_only`, so SQLite itself refuses any write.
     const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseError> =>
       permit.withPermits(1)(
         Effect.acquireUseRelease(
