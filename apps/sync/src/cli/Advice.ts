@@ -11,6 +11,8 @@ export const forCli = (error: unknown): string => {
       return `${message}: run picasync sync first, or point --db (PICASYNC_DB) at the mirror`
     case "SyncLockHeldError":
       return `${message}, or pass --wait to queue behind it`
+    case "PicaTransportError":
+      return `${message}, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY`
     case "QueryError":
       return (error as { readonly parameters?: boolean }).parameters === true ? `${message} (--param name=value)` : message
     default:

@@ -1,4 +1,5 @@
 import * as Command from "@effect/cli/Command"
+import { NodeHttpClient } from "@effect/platform-node"
 import * as Options from "@effect/cli/Options"
 import { MockPica } from "@picasync/mock"
 import { sql } from "drizzle-orm"
@@ -137,7 +138,8 @@ export const demoCommand = Command.make("demo", options, ({ count, db, seed }) =
       sync: { source: SOURCE, concurrency: 4, pageSize: 100, wait: false },
       retry: defaultRetry
     }
-    yield* Effect.provide(demo(mock, settings), syncLayer(settings))
+    // The mock is on this machine: never through a proxy the environment may name.
+    yield* Effect.provide(demo(mock, settings), syncLayer(settings, NodeHttpClient.layerUndici))
   }))).pipe(
     Command.withDescription("Start a mock Pica API in-process, sync it, change it, sync again and show what changed")
   )

@@ -2,9 +2,10 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import { NodeHttpClient } from "@effect/platform-node"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { DEFAULT_AUTH_HEADER, DEFAULT_BASE_URL, PicaClient } from "@picasync/client"
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -21,6 +22,7 @@ import type * as Sync from "../Sync.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
 import { interval } from "./interval.js"
 import { forCli } from "./Advice.js"
+import { httpClientLayer } from "./HttpProxy.js"
 import * as Mirror from "./Mirror.js"
 import { printRun } from "./Output.js"
 import { UsageError } from "./UsageError.js"
@@ -42,8 +44,19 @@ const MAX_RETRIES = 10_000
 /** What a scheduled job needs: a 90-second outage of the API ridden out, backing off to 20 s between attempts. */
 export const defaultRetry: SyncSettings["retry"] = { retryFor: Duration.minutes(3), retryMaxDelay: Duration.seconds(20) }
 
-/** The sync engine over the migrated mirror and the API client, and a progress display, for `settings`. */
-export const syncLayer = (settings: SyncSettings) =>
+/** A proxy variable that is not a URL is a usage error, named and never shown (it may hold a password). */
+const proxiedHttpClient = httpClientLayer.pipe(
+  Layer.mapError((error) => new UsageError({ message: ConfigError.isInvalidData(error) ? error.message : String(error) }))
+)
+
+/**
+ * The sync engine over the migrated mirror and the API client, and a progress display, for `settings`;
+ * the API is reached through `http` (default: through the proxy the environment names).
+ */
+export const syncLayer = (
+  settings: SyncSettings,
+  http: Layer.Layer<HttpClient.HttpClient, UsageError> = proxiedHttpClient
+) =>
   Layer.mergeAll(
     PicaSync.layer(settings.sync).pipe(Layer.provideMerge(Mirror.writable(settings.database)), Layer.provide(PicaClient.layer({
       secretKey: settings.secretKey,
@@ -53,7 +66,7 @@ export const syncLayer = (settings: SyncSettings) =>
       maxRetries: MAX_RETRIES,
       retryFor: settings.retry.retryFor,
       retryMaxDelay: settings.retry.retryMaxDelay
-    }).pipe(Layer.provide(NodeHttpClient.layerUndici)))),
+    }).pipe(Layer.provide(http)))),
     process.stderr.isTTY ? Progress.bar(process.stderr) : Progress.logLines
   )
 

@@ -42,7 +42,8 @@ describe("picasync sync (CLI)", () => {
         [["--retry-for", "forever"], secret, "--retry-for"],
         [[], { ...secret, PICASYNC_RETRY_FOR: "0s" }, "PICASYNC_RETRY_FOR"],
         [["--retry-max-delay", "20"], secret, "--retry-max-delay"],
-        [["--retry-for", "30s", "--retry-max-delay", "1m"], secret, "--retry-max-delay"]
+        [["--retry-for", "30s", "--retry-max-delay", "1m"], secret, "--retry-max-delay"],
+        [[], { ...secret, HTTPS_PROXY: "ftp://user:hunter2@proxy" }, "HTTPS_PROXY"]
       ]
       for (const [args, env, named] of cases) {
         const database = args.includes("--db") ? [] : ["--db", db]
@@ -57,6 +58,20 @@ describe("picasync sync (CLI)", () => {
       const unknownFlag = yield* Effect.exit(Effect.provide(main(["node", "picasync", "sync", "--no-such-flag"]), NodeContext.layer))
       assert.strictEqual(exitCode(unknownFlag), 2)
       assert.isFalse(existsSync(db))
+    }))
+
+  it.scopedLive("behind a proxy the environment names, the sync goes through it: a dead one fails the run, never bypassed", () =>
+    Effect.gen(function*() {
+      const mock = yield* startMock({ count: 20 })
+      const dir = yield* tempDir
+      const cli = yield* spawnCli(
+        ["sync", "--db", join(dir, "mirror.db"), "--retry-for", "1s", "--retry-max-delay", "1s"],
+        { ...apiEnv(mock), HTTP_PROXY: "http://user:hunter2@127.0.0.1:9" }
+      )
+      assert.strictEqual(yield* cli.exitCode, 1)
+      assert.include(cli.stderr(), "127.0.0.1:9")
+      assert.notInclude(cli.stderr(), "hunter2")
+      assert.deepStrictEqual(yield* mock.requests, [], "nothing reached the API directly")
     }))
 
   it.scopedLive("two syncs at once: the second fails fast naming the holder; with --wait it queues and runs", () =>
