@@ -39,10 +39,6 @@ export const retryAfter = (headers: Headers, now: number): number | undefined =>
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined
 }
 
-/** Milliseconds a 429 asks the client to wait: `Retry-After` when present, else the reset header. */
-export const rateLimitWait = (headers: Headers, now: number): number | undefined =>
-  retryAfter(headers, now) ?? resetMillis(headers, now)
-
 /**
  * Holds a client's requests, whatever their concurrency, while the server's window is known to be
  * spent, so the client does not send into a wall it can see coming.

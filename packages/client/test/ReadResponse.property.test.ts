@@ -8,7 +8,7 @@ import * as ConnectionsPage from "../src/ConnectionsPage.js"
 import { ConnectorsPage } from "../src/Connector.js"
 import { PicaClient } from "../src/PicaClient.js"
 import { isTransient, PicaError, type PicaDecodeError } from "../src/PicaError.js"
-import { rateLimitWait } from "../src/RateLimit.js"
+import { resetMillis, retryAfter } from "../src/RateLimit.js"
 import { type Answer, type Attempt, decodeBody, readBody, statusError } from "../src/ReadResponse.js"
 
 /** `PICASYNC_RELIABILITY=full` (what `pnpm test:reliability` sets) runs many more cases. */
@@ -109,8 +109,9 @@ describe("ReadResponse (property-based)", () => {
       fc.record({ "retry-after": fc.oneof(fc.string(), fc.double().map(String), fc.date().map((d) => d.toUTCString())), "x-pica-rate-limit-reset": fc.oneof(fc.string(), fc.double().map(String)) }, { requiredKeys: [] }),
       fc.integer({ min: 0, max: 4_102_444_800_000 }),
       (headers, now) => {
-        const wait = rateLimitWait(headers, now)
-        assert.isTrue(wait === undefined || wait >= 0, `${JSON.stringify(headers)} → ${wait}`)
+        for (const wait of [retryAfter(headers, now), resetMillis(headers, now)]) {
+          assert.isTrue(wait === undefined || wait >= 0, `${JSON.stringify(headers)} → ${wait}`)
+        }
       }
     ))
   })

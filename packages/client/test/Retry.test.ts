@@ -6,7 +6,7 @@ import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
 import { type PicaError, PicaNotFoundError, PicaRateLimitError, PicaServerError } from "../src/PicaError.js"
-import { makeGate, rateLimitWait } from "../src/RateLimit.js"
+import { makeGate, resetMillis, retryAfter } from "../src/RateLimit.js"
 import { backoff, rateLimitDelay, type RetryPolicy, withRetries } from "../src/Retry.js"
 
 const policy: RetryPolicy = {
@@ -32,13 +32,13 @@ const failing = (error: (attempt: number) => PicaError, over: RetryPolicy = poli
 describe("Retry", () => {
   it("reads Retry-After in seconds, as an HTTP date, then the reset header under either prefix", () => {
     const now = Date.parse("2026-01-01T00:00:00Z")
-    assert.strictEqual(rateLimitWait({ "retry-after": "3" }, now), 3000)
-    assert.strictEqual(rateLimitWait({ "retry-after": "Thu, 01 Jan 2026 00:00:05 GMT" }, now), 5000)
-    assert.strictEqual(rateLimitWait({ "x-pica-rate-limit-reset": "4" }, now), 4000)
-    assert.strictEqual(rateLimitWait({ "x-one-rate-limit-reset": "60" }, now), 60_000)
-    assert.strictEqual(rateLimitWait({ "retry-after": "soon", "x-pica-rate-limit-reset": "4" }, now), 4000)
-    assert.strictEqual(rateLimitWait({ "x-pica-rate-limit-reset": String(now / 1000 + 6) }, now), 6000)
-    assert.isUndefined(rateLimitWait({}, now))
+    assert.strictEqual(retryAfter({ "retry-after": "3" }, now), 3000)
+    assert.strictEqual(retryAfter({ "retry-after": "Thu, 01 Jan 2026 00:00:05 GMT" }, now), 5000)
+    assert.isUndefined(retryAfter({ "retry-after": "soon" }, now))
+    assert.strictEqual(resetMillis({ "x-pica-rate-limit-reset": "4" }, now), 4000)
+    assert.strictEqual(resetMillis({ "x-one-rate-limit-reset": "60" }, now), 60_000)
+    assert.strictEqual(resetMillis({ "x-pica-rate-limit-reset": String(now / 1000 + 6) }, now), 6000)
+    assert.isUndefined(retryAfter({}, now) ?? resetMillis({}, now))
   })
 
   it.effect("a 429 waits the whole window the server asks for, past the backoff cap, up to its own cap", () =>
