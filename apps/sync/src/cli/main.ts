@@ -6,15 +6,17 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { forCli } from "./Advice.js"
+import { checkCommand } from "./check.js"
 import { demoCommand } from "./demo.js"
 import { queryCommand } from "./query.js"
+import { reportCommand } from "./report.js"
 import { statusCommand } from "./status.js"
 import { syncCommand } from "./sync.js"
 import { tablesCommand } from "./tables.js"
 
 const picasync = Command.make("picasync").pipe(
   Command.withDescription("Mirror the Pica connection inventory into a libSQL database you can query offline"),
-  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, demoCommand])
+  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, checkCommand, reportCommand, demoCommand])
 )
 
 const isUsageError = (error: unknown) =>
