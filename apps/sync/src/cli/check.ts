@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Check from "../Check.js"
-import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { databaseFlags, databaseOptions, sourceFilterFlag } from "./databaseFlags.js"
 import * as Mirror from "./Mirror.js"
 import { interval } from "./interval.js"
 import { write } from "./Output.js"
@@ -18,10 +18,7 @@ type Format = (typeof formats)[number]
 
 const options = {
   ...databaseFlags,
-  source: Options.text("source").pipe(
-    Options.optional,
-    Options.withDescription("Check only this source (e.g. live); every source in the mirror when absent")
-  ),
+  source: sourceFilterFlag,
   maxAge: Options.text("max-age").pipe(
     Options.withDefault("24h"),
     Options.withDescription("last-success-age fails when a source's newest successful sync is older than this (30m, 6h, 7d; default 24h)")

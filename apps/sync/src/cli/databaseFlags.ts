@@ -20,6 +20,12 @@ export const databaseFlags = {
   )
 }
 
+/** `--source` of the commands that read the mirror: one source, or every source when left out. */
+export const sourceFilterFlag = Options.text("source").pipe(
+  Options.optional,
+  Options.withDescription("Only this source (live, test, or a name of yours, as in sync_runs.source); every source in the mirror when left out")
+)
+
 /** `file:` URLs and bare paths are local files; `libsql:`, `http(s):` and `ws(s):` URLs are remote databases. */
 export const databaseUrl = (value: string) => {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase()

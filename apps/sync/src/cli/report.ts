@@ -10,7 +10,7 @@ import { rename, rm, writeFile } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
-import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { databaseFlags, databaseOptions, sourceFilterFlag } from "./databaseFlags.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
 
@@ -42,10 +42,7 @@ const writeAtomically = (path: string, content: string) =>
 
 const options = {
   ...databaseFlags,
-  source: Options.text("source").pipe(
-    Options.optional,
-    Options.withDescription("Only this source (as in sync_runs.source); every source in the mirror when left out")
-  ),
+  source: sourceFilterFlag,
   days: Options.integer("days").pipe(
     Options.withDefault(30),
     Options.withDescription("How many days back the state changes and the change log go (default 30)")
