@@ -155,16 +155,18 @@ const confirmMissing = Effect.fn("Scan.confirmMissing")(function*(run: FetchRun)
  * by id before the apply may tombstone it, so the mirror never tombstones a live connection.
  */
 export const inventory = Effect.fn("Scan.inventory")(function*(run: FetchRun) {
-  let last = yield* scan(run, "fetching")
-  if (!last.totalsStable) {
+  const first = yield* scan(run, "fetching")
+  const drifted = !first.totalsStable
+  if (drifted) {
     yield* count(run, () => ({ driftDetected: true }))
     yield* Effect.logInfo("the listing moved during the scan: scanning again, then checking missing ids one by one")
     // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
     yield* Staging.clear(run.source)
-    last = yield* scan(run, "rescanning")
   }
+  const last = drifted ? yield* scan(run, "rescanning") : first
   const staged = yield* Staging.countStaged(run.runId)
   yield* count(run, () => ({ rowsUnlisted: Math.max(0, last.total - staged) }))
-  if (last.totalsStable && staged >= last.total && !(yield* Ref.get(run.stats)).driftDetected) return
+  // Stable totals and every counted row listed: the listing is complete.
+  if (!drifted && staged >= last.total) return
   yield* confirmMissing(run)
 })
