@@ -10,14 +10,14 @@ import * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { DatabaseError, MirrorDatabase } from "./db/MirrorDatabase.js"
+import { DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
 import * as Source from "./Source.js"
 import * as Sync from "./Sync.js"
 import { SyncLockHeldError, SyncLockLostError } from "./SyncLock.js"
 import type { SyncRun } from "./SyncRun.js"
 
 /** Every way a run can fail: the API past its retries, the database, or another sync of the same source. */
-export const SyncError = Schema.Union(PicaError, DatabaseError, SyncLockHeldError, SyncLockLostError)
+export const SyncError = Schema.Union(PicaError, DatabaseFailure, SyncLockHeldError, SyncLockLostError)
 export type SyncError = typeof SyncError.Type
 
 export interface Options {

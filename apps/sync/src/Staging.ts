@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
 import { stagedConnections, syncRuns } from "./db/schema.js"
+import * as SyncLock from "./SyncLock.js"
 
 /** Rows per multi-row INSERT: 6 parameters each, far below SQLite's 32,766. */
 export const BATCH_SIZE = 500
@@ -90,6 +91,7 @@ export const stage = Effect.fn("Staging.stage")(function*(runId: number, source:
     const batch = rows.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE)
     return { sql: batch.length === BATCH_SIZE ? fullBatchStatement : insertStatement(batch.length), args: insertArgs(runId, source, batch) }
   })
+  yield* SyncLock.yieldToApply(source)
   // Built by hand and run on libSQL directly: Drizzle's query builder costs more than the insert at this size.
   yield* db.transaction(
     "staging",

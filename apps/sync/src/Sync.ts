@@ -65,9 +65,13 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
       yield* Scan.inventory({ runId, source, options, stats: fetched })
       const now = yield* isoNow
       const { complete } = yield* Ref.get(fetched)
+      yield* SyncLock.startApply(lock)
       return yield* db.transaction(
         "mirror",
-        Effect.zipRight(SyncLock.verify(lock), Mirror.apply({ runId, source, now, tombstone: complete }))
+        SyncLock.verify(lock).pipe(
+          Effect.zipRight(Mirror.apply({ runId, source, now, tombstone: complete })),
+          Effect.zipLeft(SyncLock.finishApply(lock))
+        )
       )
     }).pipe(
       Effect.onExit((exit) => record(runId, fetched, exit)),

@@ -1,20 +1,22 @@
-import { and, eq } from "drizzle-orm"
+import { and, eq, getTableColumns, isNotNull, ne, type SQL, sql } from "drizzle-orm"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { MirrorDatabase, type DatabaseError } from "./db/MirrorDatabase.js"
+import { type DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
 import { syncLocks } from "./db/schema.js"
-import { isoNow } from "./Now.js"
+import * as Machine from "./Machine.js"
 
 /** How often the holder refreshes its lock. */
 export const HEARTBEAT_EVERY = Duration.seconds(10)
 /** A lock not refreshed for this long is taken over, whoever holds it. */
 export const STALE_AFTER = Duration.minutes(2)
+/** How often a waiting sync reads the lock again; waiting never writes. */
 const WAIT_POLL = Duration.seconds(1)
-
+/** How often a sync holding back its writes reads whether another source's apply has ended. */
+const APPLY_POLL = Duration.millis(250)
 /** Another live sync of the same source holds the lock. */
 export class SyncLockHeldError extends Schema.TaggedError<SyncLockHeldError>()("SyncLockHeldError", {
   source: Schema.String,
@@ -52,35 +54,72 @@ const isRunning = (pid: number) => {
   }
 }
 
-/** A holder is alive while its heartbeat is fresh and, on this host, its process still runs. */
-const isAlive = (lock: typeof syncLocks.$inferSelect, nowMillis: number) =>
-  nowMillis - Date.parse(lock.heartbeatAt) < Duration.toMillis(STALE_AFTER) &&
-  (lock.hostname !== hostname() || isRunning(lock.pid))
+/** Now on the database's clock (the server's, for a remote one), as ISO 8601 like every timestamp column. */
+const databaseNow = sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
+
+/** Milliseconds since the holder's last heartbeat, on the database's clock, so skewed machine clocks agree. */
+const heartbeatAge = sql<number>`CAST((julianday('now') - julianday(${syncLocks.heartbeatAt})) * 86400000 AS INTEGER)`
+
+type Holder = typeof syncLocks.$inferSelect & { readonly ageMillis: number }
+
+const holders = (where: SQL | undefined) =>
+  Effect.flatMap(MirrorDatabase, (db) =>
+    db.query("lock", (orm) => orm.select({ ...getTableColumns(syncLocks), ageMillis: heartbeatAge }).from(syncLocks).where(where)))
+
+/** A holder is alive while its heartbeat is fresh and, when its pid is one this process can check, that process runs. */
+const isAlive = (holder: Holder) =>
+  holder.ageMillis < Duration.toMillis(STALE_AFTER) && (holder.machine !== Machine.id() || isRunning(holder.pid))
+
+const liveHolder = (source: string) =>
+  Effect.map(holders(eq(syncLocks.source, source)), ([holder]) => (holder !== undefined && isAlive(holder) ? holder : undefined))
 
 /** Takes the lock unless a live holder has it; run in a write transaction, so two takers cannot both win. */
 const claim = (source: string) =>
   Effect.gen(function*() {
     const db = yield* MirrorDatabase
-    const now = yield* isoNow
-    const [current] = yield* db.query("lock", (orm) => orm.select().from(syncLocks).where(eq(syncLocks.source, source)))
-    if (current !== undefined && isAlive(current, Date.parse(now))) {
+    const current = yield* liveHolder(source)
+    if (current !== undefined) {
       return yield* new SyncLockHeldError({ source, pid: current.pid, hostname: current.hostname, since: current.acquiredAt })
     }
-    const row = { source, holder: randomUUID(), pid: process.pid, hostname: hostname(), acquiredAt: now, heartbeatAt: now }
+    const row = {
+      source,
+      holder: randomUUID(),
+      pid: process.pid,
+      hostname: hostname(),
+      machine: Machine.id(),
+      acquiredAt: databaseNow,
+      heartbeatAt: databaseNow,
+      applyingSince: null
+    }
     yield* db.query("lock", (orm) => orm.insert(syncLocks).values(row).onConflictDoUpdate({ target: syncLocks.source, set: row }))
     return { source, holder: row.holder } satisfies Lock
   })
 
-const tryAcquire = (source: string): Effect.Effect<Lock, SyncLockHeldError | DatabaseError, MirrorDatabase> =>
+const tryAcquire = (source: string): Effect.Effect<Lock, SyncLockHeldError | DatabaseFailure, MirrorDatabase> =>
   Effect.flatMap(MirrorDatabase, (db) => db.transaction("lock", claim(source)))
 
 const whereHeld = (lock: Lock) => and(eq(syncLocks.source, lock.source), eq(syncLocks.holder, lock.holder))
 
+/** Whether a live sync of another source is applying its run. */
+const otherApplying = (source: string) =>
+  Effect.map(holders(and(ne(syncLocks.source, source), isNotNull(syncLocks.applyingSince))), (applying) => applying.some(isAlive))
+
+/**
+ * Waits, reading only, while a live sync of another source applies its run. A libSQL server ends a
+ * transaction older than 5 s when another writer waits on it, so a sync holds back its writes
+ * (staging, heartbeats, its own apply) rather than cost the other one its apply.
+ */
+export const yieldToApply = (source: string) =>
+  Effect.repeat(otherApplying(source), { while: (busy) => busy, schedule: Schedule.spaced(APPLY_POLL) }).pipe(
+    Effect.asVoid,
+    Effect.withSpan("SyncLock.yieldToApply")
+  )
+
 const heartbeat = (lock: Lock) =>
   Effect.gen(function*() {
     const db = yield* MirrorDatabase
-    const now = yield* isoNow
-    yield* db.query("lock heartbeat", (orm) => orm.update(syncLocks).set({ heartbeatAt: now }).where(whereHeld(lock)))
+    yield* yieldToApply(lock.source)
+    yield* db.query("lock heartbeat", (orm) => orm.update(syncLocks).set({ heartbeatAt: databaseNow }).where(whereHeld(lock)))
   }).pipe(Effect.catchAll((error) => Effect.logWarning(`could not refresh the sync lock: ${error.message}`)))
 
 const release = (lock: Lock) =>
@@ -88,25 +127,51 @@ const release = (lock: Lock) =>
     Effect.catchAll((error) => Effect.logWarning(`could not release the sync lock: ${error.message}`))
   )
 
+/** Polls, reading only, until no live sync holds the lock of `source`. Interruptible: a waiting command stops on SIGINT. */
+const untilFree = (source: string) =>
+  Effect.repeat(liveHolder(source), { while: (holder) => holder !== undefined, schedule: Schedule.spaced(WAIT_POLL) })
+
 /**
  * Holds the lock of `source` for the scope, refreshing it in the background. Fails fast with
  * `SyncLockHeldError` when a live sync holds it, or with `wait` queues until it is free.
  */
 export const hold = Effect.fn("SyncLock.hold")(function*(source: string, options: { readonly wait: boolean }) {
-  const acquire = tryAcquire(source).pipe(
+  const take = Effect.acquireRelease(tryAcquire(source), release)
+  const lock = yield* take.pipe(
     Effect.catchTag("SyncLockHeldError", (held) =>
       options.wait
         ? Effect.logInfo(`waiting: ${held.message}`).pipe(
-          Effect.zipRight(Effect.retry(tryAcquire(source), {
-            while: (error) => error._tag === "SyncLockHeldError",
-            schedule: Schedule.spaced(WAIT_POLL)
+          Effect.zipRight(Effect.retry(Effect.zipRight(untilFree(source), take), {
+            while: (error) => error._tag === "SyncLockHeldError"
           }))
         )
         : Effect.fail(held))
   )
-  const lock = yield* Effect.acquireRelease(acquire, release)
   yield* Effect.forkScoped(Effect.repeat(heartbeat(lock), Schedule.spaced(HEARTBEAT_EVERY)))
   return lock
+})
+
+/**
+ * Marks `lock` as applying, once no other source's sync is applying: from then on other syncs hold
+ * back their writes (`yieldToApply`) until the apply commits (`finishApply`) or the lock is released.
+ */
+export const startApply = Effect.fn("SyncLock.startApply")(function*(lock: Lock) {
+  const db = yield* MirrorDatabase
+  const mark = db.transaction(
+    "lock",
+    Effect.gen(function*() {
+      if (yield* otherApplying(lock.source)) return false
+      yield* db.query("lock", (orm) => orm.update(syncLocks).set({ applyingSince: databaseNow }).where(whereHeld(lock)))
+      return true
+    })
+  )
+  yield* Effect.repeat(Effect.zipRight(yieldToApply(lock.source), mark), { until: (marked) => marked })
+})
+
+/** Clears the applying mark; run it in the apply's transaction, so it clears at commit. */
+export const finishApply = Effect.fn("SyncLock.finishApply")(function*(lock: Lock) {
+  const db = yield* MirrorDatabase
+  yield* db.query("lock", (orm) => orm.update(syncLocks).set({ applyingSince: null }).where(whereHeld(lock)))
 })
 
 /** Fails unless `lock` is still held; inside the mirror transaction, no one can take it over until commit. */

@@ -1,4 +1,13 @@
-export { DatabaseError, DatabaseMissing, MirrorDatabase, type MirrorDatabaseOptions, type Orm } from "./db/MirrorDatabase.js"
+export {
+  DatabaseAuthError,
+  DatabaseError,
+  DatabaseFailure,
+  DatabaseMissing,
+  DatabaseUnreachable,
+  MirrorDatabase,
+  type MirrorDatabaseOptions,
+  type Orm
+} from "./db/MirrorDatabase.js"
 export * as MirrorMigrations from "./db/MirrorMigrations.js"
 export * as schema from "./db/schema.js"
 export {

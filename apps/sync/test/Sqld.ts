@@ -45,7 +45,9 @@ const ready = (url: string) =>
   Effect.gen(function*() {
     const deadline = Date.now() + 10_000
     while (true) {
-      const up = yield* Effect.promise(() => fetch(`${url}/health`).then((response) => response.ok, () => false))
+      const up = yield* Effect.promise(() =>
+        fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false)
+      )
       if (up) return
       if (Date.now() > deadline) return yield* Effect.dieMessage(`sqld at ${url} did not answer /health within 10 s`)
       yield* Effect.sleep(Duration.millis(20))
@@ -81,7 +83,6 @@ export const startSqld = (options: { readonly auth?: boolean } = {}) =>
         process: child,
         log: () => log
       }
-      yield* ready(url)
       return { server, dir }
     }),
     ({ dir, server }) =>
@@ -92,4 +93,9 @@ export const startSqld = (options: { readonly auth?: boolean } = {}) =>
           server.process.kill("SIGKILL")
         })
       ).pipe(Effect.zipRight(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
-  ).pipe(Effect.map(({ server }) => server))
+  ).pipe(
+    // Waited for once the release is in place, so a server that never comes up is still killed and
+    // removed, and the wait stays interruptible (the acquire is not).
+    Effect.tap(({ server }) => ready(server.url)),
+    Effect.map(({ server }) => server)
+  )

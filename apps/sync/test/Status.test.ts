@@ -2,18 +2,18 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
 import * as Status from "../src/Status.js"
-import { rows, sync } from "./harness.js"
-import { fixtureMirror } from "./query/fixture.js"
+import { backends, rows, sync } from "./harness.js"
+import { fixtureMirrorIn } from "./query/fixture.js"
 
 const hour = 3_600_000
 
 const read = (url: string, now: number, staleAfterMillis = 24 * hour) =>
   Effect.provide(Status.read({ now, staleAfterMillis }), MirrorDatabase.layer({ url, mustExist: true }))
 
-describe("Status", () => {
+describe.each(backends)("Status over $name", ({ database }) => {
   it.scopedLive("reports runs, counts by environment, state and platform for each source", () =>
     Effect.gen(function*() {
-      const { mock, url } = yield* fixtureMirror
+      const { mock, url } = yield* fixtureMirrorIn(database)
       yield* Effect.flip(sync({ mock, url, secret: "sk_test_revoked" }))
       const [last] = yield* rows<{ finished_at: string }>(url, "SELECT finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC")
       const now = Date.parse(last!.finished_at) + hour
@@ -42,7 +42,7 @@ describe("Status", () => {
 
   it.scopedLive("warns when the newest successful sync is older than the limit", () =>
     Effect.gen(function*() {
-      const { url } = yield* fixtureMirror
+      const { url } = yield* fixtureMirrorIn(database)
       const [last] = yield* rows<{ finished_at: string }>(url, "SELECT max(finished_at) AS finished_at FROM sync_runs")
       const [status] = yield* read(url, Date.parse(last!.finished_at) + 30 * hour, 24 * hour)
       assert.strictEqual(status?.stale, "the newest successful sync of source \"test\" is 30 h old (more than the 24 h allowed)")

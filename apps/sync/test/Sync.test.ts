@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type Faults, MockPica } from "@picasync/mock"
 import { Effect } from "effect"
-import { count, countMirrorWrites, mirrored, mirrorSnapshot, mirrorWrites, rows, startMock, sync, synced, tempDatabase, truth } from "./harness.js"
+import { backends, count, countMirrorWrites, mirrored, mirrorSnapshot, mirrorWrites, rows, startMock, sync, synced, truth } from "./harness.js"
 
 interface Change {
   readonly connection_id: string
@@ -21,11 +21,11 @@ const tagsOf = (url: string, id: string, source = "test") =>
     (tags) => tags.map((row) => row.tag)
   )
 
-describe("Sync", () => {
+describe.each(backends)("Sync over $name", ({ database }) => {
   it.scopedLive("first sync mirrors every connection, active and inactive, with its raw row and tags", () =>
     Effect.gen(function*() {
       const mock = yield* startMock({ count: 450, seed: 7 })
-      const url = yield* tempDatabase
+      const url = yield* database
       const run = yield* sync({ mock, url })
       const expected = yield* truth(mock)
       assert.include(run, { status: "succeeded", inserted: expected.size, updated: 0, deleted: 0, driftDetected: false })
@@ -53,7 +53,7 @@ describe("Sync", () => {
 
   it.scopedLive("an unchanged re-sync writes no row of connections, connection_tags or connection_changes", () =>
     Effect.gen(function*() {
-      const { mock, url } = yield* synced(300, 3)
+      const { mock, url } = yield* synced(300, 3, { database })
       yield* countMirrorWrites(url)
       const run = yield* sync({ mock, url })
       assert.strictEqual(yield* mirrorWrites(url), 0)
@@ -64,7 +64,7 @@ describe("Sync", () => {
 
   it.scopedLive("records inserts, updates, tag changes, deactivation and deletion as connection_changes", () =>
     Effect.gen(function*() {
-      const { ids, mock, url } = yield* synced(250)
+      const { ids, mock, url } = yield* synced(250, 1, { database })
       const listed = (yield* mock.inventory).length
       const [renamed, retagged, deactivated, deleted] = ids
       const oldTags = (yield* truth(mock)).get(retagged!)!.tags as Array<string>
@@ -96,7 +96,7 @@ describe("Sync", () => {
 
   it.scopedLive("tombstones a deleted connection and restores it when it comes back", () =>
     Effect.gen(function*() {
-      const { ids, mock, url } = yield* synced(120)
+      const { ids, mock, url } = yield* synced(120, 1, { database })
       const id = ids[0]!
       const row = (yield* truth(mock)).get(id)!
       yield* mock.remove(id)
@@ -125,7 +125,7 @@ describe("Sync", () => {
       // The same seed: both inventories hold the same ids, told apart by source.
       const testMock = yield* startMock({ count: 150, seed: 5 })
       const liveMock = yield* startMock({ count: 150, seed: 5, secret: "sk_live_mock" })
-      const url = yield* tempDatabase
+      const url = yield* database
       yield* sync({ mock: testMock, url })
       const live = yield* sync({ mock: liveMock, url })
       assert.include(live, { source: "live", inserted: 150 })
@@ -143,7 +143,7 @@ describe("Sync", () => {
     /** A synced mirror, a changed inventory, then a sync that fails as `breakIt` makes it. */
     const failedRun = (breakIt: (mock: MockPica.MockPicaServer) => Effect.Effect<void>, secret?: string) =>
       Effect.gen(function*() {
-        const { ids, mock, url } = yield* synced(900, 11)
+        const { ids, mock, url } = yield* synced(900, 11, { database })
         yield* mock.insert({})
         yield* mock.update(ids[0]!, { tags: ["changed"] })
         yield* mock.remove(ids[1]!)

@@ -2,12 +2,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
 import * as Tables from "../src/Tables.js"
-import { fixtureMirror } from "./query/fixture.js"
+import { backends } from "./harness.js"
+import { fixtureMirrorIn } from "./query/fixture.js"
 
-describe("Tables", () => {
+describe.each(backends)("Tables over $name", ({ database }) => {
   it.scopedLive("lists every table and view with its columns, a description and, when asked, its rows", () =>
     Effect.gen(function*() {
-      const { url } = yield* fixtureMirror
+      const { url } = yield* fixtureMirrorIn(database)
       const tables = yield* Effect.provide(Tables.list({ counts: true }), MirrorDatabase.layer({ url, mustExist: true }))
       const byName = new Map(tables.map((table) => [table.name, table]))
       for (const name of ["connections", "connection_tags", "connection_changes", "sync_runs", "live_connections", "unhealthy_connections", "connections_by_platform", "tag_usage", "recent_changes", "state_changes"]) {

@@ -2,7 +2,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { createClient } from "@libsql/client"
 import { PicaClient } from "@picasync/client"
 import { MockPica } from "@picasync/mock"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { constants as osConstants, tmpdir } from "node:os"
@@ -12,6 +12,7 @@ import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
 import * as MirrorMigrations from "../src/db/MirrorMigrations.js"
 import { PicaSync } from "../src/PicaSync.js"
 import * as Source from "../src/Source.js"
+import { startSqld } from "./Sqld.js"
 
 export type MockOptions = Parameters<typeof MockPica.start>[0]
 
@@ -31,6 +32,18 @@ export const tempDir = Effect.acquireRelease(
 
 /** A libSQL file in a fresh temp directory. */
 export const tempDatabase = Effect.map(tempDir, (dir) => `file:${join(dir, "mirror.db")}`)
+
+/** The URL of a fresh, empty database, gone with the scope. */
+export type Database = Effect.Effect<string, never, Scope.Scope>
+
+/**
+ * Where a suite's mirrors live: run the same tests over each with `describe.each(backends)("… over $name", …)`.
+ * A server's every test still ends at vitest's `testTimeout`: the test's signal interrupts it and its scope stops the server.
+ */
+export const backends: ReadonlyArray<{ readonly name: string; readonly database: Database }> = [
+  { name: "file", database: tempDatabase },
+  { name: "sqld", database: Effect.map(startSqld(), (server) => server.url) }
+]
 
 /** Plain SQL against the test database, on a connection of its own. */
 export const sqlClient = (url: string) =>
@@ -123,11 +136,15 @@ export const mirrored = (url: string, source = "test") =>
     (live) => new Map(live.map((row) => [row.id, JSON.parse(row.raw) as Record<string, unknown>]))
   )
 
-/** A mock with `count` connections, a database holding its first sync, and the ids of its active, tagged rows. */
-export const synced = (count: number, seed = 1, options: MockOptions = {}) =>
+/** A mock with `count` connections, a `database` (default a file) holding its first sync, and the ids of its active, tagged rows. */
+export const synced = (
+  count: number,
+  seed = 1,
+  { database = tempDatabase, ...options }: MockOptions & { readonly database?: Database } = {}
+) =>
   Effect.gen(function*() {
     const mock = yield* startMock({ count, seed, ...options })
-    const url = yield* tempDatabase
+    const url = yield* database
     yield* sync({ mock, url })
     const activeWithTags = (yield* mock.inventory).filter((row) => row.active && Array.isArray(row.tags))
     return { mock, url, ids: activeWithTags.map((row) => row.id) }

@@ -8,7 +8,17 @@ export const forCli = (error: unknown): string => {
     case "DatabaseError":
       return `${message} (--db or PICASYNC_DB)`
     case "DatabaseMissing":
+      return (error as { readonly replica?: boolean }).replica === true
+        ? `${message} (run it once without --offline)`
+        : `${message}: run picasync sync first, or point --db (PICASYNC_DB) at the mirror`
+    case "MirrorMissing":
       return `${message}: run picasync sync first, or point --db (PICASYNC_DB) at the mirror`
+    case "MirrorOutdated":
+      return `${message} (picasync sync, with --db-auth-token / PICASYNC_DB_AUTH_TOKEN allowed to write)`
+    case "DatabaseAuthError":
+      return `${message} (--db-auth-token or PICASYNC_DB_AUTH_TOKEN)`
+    case "DatabaseUnreachable":
+      return `${message} (--db or PICASYNC_DB)`
     case "SyncLockHeldError":
       return `${message}, or pass --wait to queue behind it`
     case "PicaTransportError":

@@ -6,5 +6,11 @@ import * as MirrorMigrations from "../db/MirrorMigrations.js"
 export const writable = (options: MirrorDatabaseOptions) =>
   MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(Layer.provideMerge(MirrorDatabase.layer(options)))
 
-/** The mirror of a command that only reads: as it is, never created nor migrated (a read-only token could not). */
-export const readable = (options: MirrorDatabaseOptions) => MirrorDatabase.layer({ ...options, mustExist: true })
+/**
+ * The mirror of a command that only reads: as it is, never created nor migrated (a read-only token
+ * could not), and checked to be a current mirror before anything reads it.
+ */
+export const readable = (options: MirrorDatabaseOptions) =>
+  MirrorMigrations.layerCheck({ folder: MirrorMigrations.packagedFolder }).pipe(
+    Layer.provideMerge(MirrorDatabase.layer({ ...options, mustExist: true }))
+  )

@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Check from "../Check.js"
-import { databaseFlags, databaseOptions, sourceFilterFlag } from "./databaseFlags.js"
+import { readerFlags, readerOptions, sourceFilterFlag } from "./databaseFlags.js"
 import * as Mirror from "./Mirror.js"
 import { interval } from "./interval.js"
 import { write } from "./Output.js"
@@ -17,7 +17,7 @@ const formats = ["text", "json", "junit"] as const
 type Format = (typeof formats)[number]
 
 const options = {
-  ...databaseFlags,
+  ...readerFlags,
   source: sourceFilterFlag,
   maxAge: Options.text("max-age").pipe(
     Options.withDefault("24h"),
@@ -121,7 +121,7 @@ export const checkCommand = Command.make("check", options, (parsed) =>
     const source = Option.getOrUndefined(parsed.source)
     if (source !== undefined && source.trim() === "") return yield* new UsageError({ message: "--source is empty" })
     const assertions = yield* readAssertions(parsed.assert)
-    const database = yield* databaseOptions(parsed)
+    const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const checks = yield* Effect.gen(function*() {
       const builtIn = yield* Check.builtIn({

@@ -4,19 +4,43 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
+import { interval } from "./interval.js"
 import { UsageError } from "./UsageError.js"
 
-/** `--db` and `--db-auth-token`, shared by every command that opens the mirror. */
+/** `--db`, `--db-auth-token` and `--db-timeout`, shared by every command that opens the mirror. */
 export const databaseFlags = {
   db: Options.text("db").pipe(
     Options.withDefault("file:picasync.db"),
     Options.withFallbackConfig(Config.string("PICASYNC_DB")),
-    Options.withDescription("The mirror database (env PICASYNC_DB): a path, file:path.db, libsql://… or https://…")
+    Options.withDescription(
+      "The mirror database (env PICASYNC_DB): a path, file:path.db, or a libSQL server as libsql://…, https://…, http://… or ws://…"
+    )
   ),
   dbAuthToken: Options.redacted("db-auth-token").pipe(
     Options.withFallbackConfig(Config.redacted("PICASYNC_DB_AUTH_TOKEN")),
     Options.optional,
-    Options.withDescription("Auth token of a remote libsql:// or https:// database (env PICASYNC_DB_AUTH_TOKEN)")
+    Options.withDescription("JWT of a libSQL server (env PICASYNC_DB_AUTH_TOKEN); a read-only one is enough for the commands that only read")
+  ),
+  dbTimeout: Options.text("db-timeout").pipe(
+    Options.withDefault("2m"),
+    Options.withFallbackConfig(Config.string("PICASYNC_DB_TIMEOUT")),
+    Options.withDescription("Give up on a libSQL server that has not answered one call for this long (env PICASYNC_DB_TIMEOUT)")
+  )
+}
+
+/** The flags of a command that only reads: the database, and optionally a local replica of a remote one. */
+export const readerFlags = {
+  ...databaseFlags,
+  replica: Options.file("replica").pipe(
+    Options.withFallbackConfig(Config.string("PICASYNC_REPLICA")),
+    Options.optional,
+    Options.withDescription(
+      "Read a remote --db through a local embedded replica kept in this file (env PICASYNC_REPLICA), " +
+        "brought up to date from the server first: the SQL then runs at local speed"
+    )
+  ),
+  offline: Options.boolean("offline").pipe(
+    Options.withDescription("With --replica: read the replica as last refreshed, without asking the server (works offline)")
   )
 }
 
@@ -44,6 +68,35 @@ export const databaseUrl = (value: string) => {
     )
 }
 
+interface ParsedDatabaseFlags {
+  readonly db: string
+  readonly dbAuthToken: Option.Option<Redacted.Redacted<string>>
+  readonly dbTimeout: string
+}
+
 /** The database the flags name. */
-export const databaseOptions = (parsed: { readonly db: string; readonly dbAuthToken: Option.Option<Redacted.Redacted<string>> }) =>
-  Effect.map(databaseUrl(parsed.db), (url): MirrorDatabaseOptions => ({ url, authToken: Option.getOrUndefined(parsed.dbAuthToken) }))
+export const databaseOptions = (parsed: ParsedDatabaseFlags) =>
+  Effect.gen(function*() {
+    const url = yield* databaseUrl(parsed.db)
+    const timeout = yield* interval("--db-timeout (or PICASYNC_DB_TIMEOUT)", parsed.dbTimeout)
+    return { url, authToken: Option.getOrUndefined(parsed.dbAuthToken), timeout } satisfies MirrorDatabaseOptions
+  })
+
+/** The database a reading command's flags name, with its local replica if any. */
+export const readerOptions = (
+  parsed: ParsedDatabaseFlags & { readonly replica: Option.Option<string>; readonly offline: boolean }
+) =>
+  Effect.gen(function*() {
+    const options = yield* databaseOptions(parsed)
+    if (Option.isNone(parsed.replica)) {
+      return parsed.offline
+        ? yield* new UsageError({ message: "--offline reads a local replica: give --replica PATH (or PICASYNC_REPLICA) too" })
+        : options
+    }
+    if (options.url.startsWith("file:")) {
+      return yield* new UsageError({
+        message: "--replica keeps a local copy of a libSQL server's database; --db (or PICASYNC_DB) is a local file already"
+      })
+    }
+    return { ...options, replica: { path: parsed.replica.value, refresh: !parsed.offline } } satisfies MirrorDatabaseOptions
+  })

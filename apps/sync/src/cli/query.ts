@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import { formats, render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
-import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { readerFlags, readerOptions } from "./databaseFlags.js"
 import * as Mirror from "./Mirror.js"
 import { write } from "./Output.js"
 import { UsageError } from "./UsageError.js"
@@ -18,7 +18,7 @@ const formatFlag = Options.choice("format", formats).pipe(
 )
 
 const options = {
-  ...databaseFlags,
+  ...readerFlags,
   format: formatFlag,
   param: Options.keyValueMap("param").pipe(
     Options.optional,
@@ -60,12 +60,13 @@ export const queryCommand = Command.make("query", { ...options, sql: sqlArg }, (
         [name, value]
       ) => [name.replace(/^[:@$]/, ""), Query.bindValue(value)])
     )
-    const database = yield* databaseOptions(parsed)
+    const database = yield* readerOptions(parsed)
     const result = yield* Effect.provide(Query.run(sql, params), Mirror.readable(database))
     yield* write(render(result, parsed.format))
   })).pipe(
     Command.withDescription(
       "Run one read-only SQL statement against the mirror and print the rows (tables: picasync tables). " +
-        "Writes are refused by SQLite itself; the database file is never created."
+        "Writes are refused: by SQLite on a file or replica, by how the server compiles the statement on a libSQL server; " +
+        "nothing is ever created or migrated."
     )
   )

@@ -10,7 +10,7 @@ import { rename, rm, writeFile } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
-import { databaseFlags, databaseOptions, sourceFilterFlag } from "./databaseFlags.js"
+import { readerFlags, readerOptions, sourceFilterFlag } from "./databaseFlags.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
 
@@ -41,7 +41,7 @@ const writeAtomically = (path: string, content: string) =>
   })
 
 const options = {
-  ...databaseFlags,
+  ...readerFlags,
   source: sourceFilterFlag,
   days: Options.integer("days").pipe(
     Options.withDefault(30),
@@ -59,7 +59,7 @@ export const reportCommand = Command.make("report", options, (parsed) =>
       return yield* new UsageError({ message: `--days must be a whole number from 1 to 3650; got ${parsed.days}` })
     }
     if (parsed.out.trim() === "") return yield* new UsageError({ message: "--out is empty" })
-    const database = yield* databaseOptions(parsed)
+    const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const report = yield* Effect.provide(
       Report.read({ now, days: parsed.days, source: Option.getOrUndefined(parsed.source) }),

@@ -4,7 +4,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Status from "../Status.js"
-import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { readerFlags, readerOptions } from "./databaseFlags.js"
 import * as Mirror from "./Mirror.js"
 import { interval } from "./interval.js"
 import { notes, number, printTextOrJson, textOrJsonFlag } from "./Output.js"
@@ -44,7 +44,7 @@ const text = (statuses: ReadonlyArray<Status.SourceStatus>, now: number) => {
 }
 
 const options = {
-  ...databaseFlags,
+  ...readerFlags,
   format: textOrJsonFlag,
   staleAfter: Options.text("stale-after").pipe(
     Options.withDefault("24h"),
@@ -55,7 +55,7 @@ const options = {
 export const statusCommand = Command.make("status", options, (parsed) =>
   Effect.gen(function*() {
     const staleAfter = yield* interval("--stale-after", parsed.staleAfter)
-    const database = yield* databaseOptions(parsed)
+    const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const statuses = yield* Effect.provide(
       Status.read({ now, staleAfterMillis: Duration.toMillis(staleAfter) }),

@@ -2,7 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Tables from "../Tables.js"
-import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { readerFlags, readerOptions } from "./databaseFlags.js"
 import * as Mirror from "./Mirror.js"
 import { number, printTextOrJson, textOrJsonFlag } from "./Output.js"
 
@@ -17,14 +17,14 @@ const text = (tables: ReadonlyArray<Tables.TableInfo>) =>
   ).join("\n\n") + "\n"
 
 const options = {
-  ...databaseFlags,
+  ...readerFlags,
   counts: Options.boolean("counts").pipe(Options.withDescription("Count the rows of each table and view")),
   format: textOrJsonFlag
 }
 
 export const tablesCommand = Command.make("tables", options, (parsed) =>
   Effect.gen(function*() {
-    const database = yield* databaseOptions(parsed)
+    const database = yield* readerOptions(parsed)
     const tables = yield* Effect.provide(Tables.list({ counts: parsed.counts }), Mirror.readable(database))
     yield* printTextOrJson(parsed.format, tables, text)
   })).pipe(Command.withDescription("The mirror's tables and views with their columns (and row counts with --counts)"))

@@ -1,63 +1,59 @@
-import { type Client, createClient, LibsqlError, type Transaction } from "@libsql/client"
-import { DrizzleQueryError } from "drizzle-orm/errors"
+import { type Client, createClient, type Transaction } from "@libsql/client"
+import * as hrana from "@libsql/hrana-client"
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import {
+  DatabaseError,
+  type DatabaseFailure,
+  DatabaseMissing,
+  DatabaseUnreachable,
+  failure as failureIn,
+  type FailureContext
+} from "./DatabaseError.js"
+import { displayUrl, hranaEndpoint, localPath } from "./DatabaseUrl.js"
 import * as schema from "./schema.js"
+
+export { DatabaseAuthError, DatabaseError, DatabaseFailure, DatabaseMissing, DatabaseUnreachable } from "./DatabaseError.js"
 
 /** Drizzle over the connection, or over the open transaction; `$client` runs raw SQL on the same one. */
 export type Orm = LibSQLDatabase<typeof schema> & { readonly $client: Client }
 
-/** A libSQL call that failed; `code` is libSQL's (e.g. `SQLITE_BUSY`) when it gave one. */
-export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
-  operation: Schema.String,
-  reason: Schema.String,
-  code: Schema.optional(Schema.String)
-}) {
-  override get message() {
-    return `database ${this.operation} failed: ${this.reason}; check that the database is reachable and writable`
-  }
-
-  get isBusy() {
-    return this.code === "SQLITE_BUSY"
-  }
-}
-
 export interface MirrorDatabaseOptions {
-  /** `file:path.db`, `libsql://…`, `https://…`. */
+  /** `file:path.db`, `libsql://…`, `https://…`, `ws://…`. */
   readonly url: string
   readonly authToken?: Redacted.Redacted<string> | undefined
   /** Fail rather than create a local database file that does not exist yet. */
   readonly mustExist?: boolean | undefined
+  /**
+   * Read a remote database through an embedded replica kept in this local file, brought up to date
+   * from `url` when opened if `refresh`; reads then run at local speed, and offline without `refresh`.
+   */
+  readonly replica?: { readonly path: string; readonly refresh: boolean } | undefined
+  /** A call to a remote database without an answer after this long fails (default 2 minutes). */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
-/** A database that must exist (for reading) is a local file that does not. */
-export class DatabaseMissing extends Schema.TaggedError<DatabaseMissing>()("DatabaseMissing", {
-  path: Schema.String
-}) {
-  override get message() {
-    return `no database at ${this.path}: sync into it first, or open the mirror where it is`
-  }
-}
-
-/** The file behind a `file:` URL, or undefined for a remote database. */
-const localPath = (url: string) =>
-  url.startsWith("file:") ? path.resolve(decodeURIComponent(url.slice("file:".length).replace(/^\/\/(localhost)?(?=\/)/, "").split("?")[0]!)) : undefined
+const DEFAULT_TIMEOUT = Duration.minutes(2)
+/** How long ending a transaction may take once the work in it failed or was interrupted. */
+const END_WITHIN = Duration.seconds(3)
 
 const checkExists = (options: MirrorDatabaseOptions) => {
-  const file = localPath(options.url)
+  const replica = options.replica !== undefined
+  const file = replica ? path.resolve(options.replica!.path) : localPath(options.url)
   return options.mustExist && file !== undefined && !fs.existsSync(file)
-    ? Effect.fail(new DatabaseMissing({ path: file }))
+    ? Effect.fail(new DatabaseMissing({ path: file, ...(replica ? { replica } : {}) }))
     : Effect.void
 }
 
@@ -75,65 +71,120 @@ const SYNCHRONOUS = "NORMAL"
  */
 const CACHE_KIB = 64 * 1024
 
-const failure = (operation: string) => (cause: unknown) => {
-  // Drizzle wraps libSQL's error, code included, in one whose message is the SQL and its parameters on two lines.
-  const error = cause instanceof DrizzleQueryError && cause.cause !== undefined ? cause.cause : cause
-  return new DatabaseError({
-    operation,
-    reason: error instanceof Error ? error.message : String(error),
-    ...(error instanceof LibsqlError ? { code: error.code } : {})
-  })
-}
+/** `fetch` that gives up on a request after `millis`, so a silent server cannot hold a call forever. */
+const fetchWithin = (millis: number) => (request: Request, init?: RequestInit) =>
+  fetch(request, { ...init, signal: AbortSignal.timeout(millis) })
 
-const open = (options: MirrorDatabaseOptions) =>
+/** The file a command reads and writes: the database itself, or the local replica of a remote one. */
+const fileUrl = (options: MirrorDatabaseOptions) =>
+  options.replica === undefined ? options.url : `file:${path.resolve(options.replica.path)}`
+
+const open = (options: MirrorDatabaseOptions, context: FailureContext, timeoutMillis: number) =>
   Effect.try({
     try: () =>
       createClient({
-        url: options.url,
+        url: fileUrl(options),
         ...(options.authToken === undefined ? {} : { authToken: Redacted.value(options.authToken) }),
         timeout: BUSY_TIMEOUT_MILLIS,
+        fetch: fetchWithin(timeoutMillis),
         // One connection: libSQL calls block the event loop, so a second in-process connection
         // waiting on the first one's write lock could never be released.
         concurrency: 1
       }),
-    catch: failure("open")
+    catch: failureIn("open", context)
   })
+
+/**
+ * Brings the local replica up to date from the server, on a client of its own that is closed after:
+ * reads then go to the replica as a plain file, where `PRAGMA query_only` holds and no statement is
+ * ever forwarded to the server (an embedded replica sends writes to its primary).
+ */
+const refreshReplica = (options: MirrorDatabaseOptions, context: FailureContext) =>
+  Effect.acquireUseRelease(
+    Effect.try({
+      try: () =>
+        createClient({
+          url: fileUrl(options),
+          syncUrl: options.url,
+          ...(options.authToken === undefined ? {} : { authToken: Redacted.value(options.authToken) })
+        }),
+      catch: failureIn("replica refresh", context)
+    }),
+    (replica) => Effect.tryPromise({ try: () => replica.sync(), catch: failureIn("replica refresh", context) }),
+    (replica) => Effect.sync(() => replica.close())
+  )
 
 /** The mirror's database: queries and transactions, as Effects, over Drizzle and libSQL. */
 export interface Service {
+  /** Where the database is, as messages may show it: a path, or a URL without credentials. */
+  readonly location: string
   /** Runs `run` on the open transaction of this fiber, else on its own; every call is serialised. */
-  readonly query: <A>(operation: string, run: (orm: Orm) => Promise<A>) => Effect.Effect<A, DatabaseError>
+  readonly query: <A>(operation: string, run: (orm: Orm) => Promise<A>) => Effect.Effect<A, DatabaseFailure>
   /**
    * Runs `effect` in one write transaction (`BEGIN IMMEDIATE`): committed if it succeeds, rolled back if
-   * it fails or is interrupted. Rerun from the start if the database stays busy, so `effect` must do
-   * nothing but database work.
+   * it fails or is interrupted. Rerun from the start if the database stays busy, or a libSQL server ends
+   * it for a writer that waited too long, so `effect` must do nothing but database work.
    */
-  readonly transaction: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | DatabaseError, R>
-  /** Runs `run` in a read transaction that is always rolled back; SQLite refuses writes in it on a local file. */
-  readonly readOnly: <A>(operation: string, run: (tx: Transaction) => Promise<A>) => Effect.Effect<A, DatabaseError>
+  readonly transaction: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | DatabaseFailure, R>
+  /**
+   * Runs `run` in a read transaction that is always rolled back; SQLite refuses writes in it on a local
+   * file or replica (`PRAGMA query_only`), which a libSQL server does not allow: see `writes`.
+   */
+  readonly readOnly: <A>(operation: string, run: (tx: Transaction) => Promise<A>) => Effect.Effect<A, DatabaseFailure>
+  /**
+   * Whether `sql` would write, as a libSQL server compiles it (Hrana `describe`); false for a local
+   * file or replica, where `readOnly` has SQLite refuse the write itself.
+   */
+  readonly writes: (sql: string) => Effect.Effect<boolean, DatabaseFailure>
 }
 
 /**
  * Opens the mirror database: Drizzle over one `@libsql/client` connection, closed with the scope.
  * It does not migrate: provide `MirrorMigrations.layer` where the schema may be missing or old.
  */
-export const make: (options: MirrorDatabaseOptions) => Effect.Effect<Service, DatabaseError | DatabaseMissing, Scope.Scope> =
-  Effect.fn("MirrorDatabase.open")(function*(options: MirrorDatabaseOptions) {
+export const make: (
+  options: MirrorDatabaseOptions
+) => Effect.Effect<Service, DatabaseFailure | DatabaseMissing, Scope.Scope> = Effect.fn("MirrorDatabase.open")(
+  function*(options: MirrorDatabaseOptions) {
+    const token = options.authToken === undefined ? undefined : Redacted.value(options.authToken)
+    const location = displayUrl(options.url)
+    const context: FailureContext = { at: location, secrets: [options.url, ...(token === undefined ? [] : [token])] }
+    const failure = (operation: string) => failureIn(operation, context)
+    const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
+    if (options.replica?.refresh === true) {
+      yield* refreshReplica(options, context).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => new DatabaseUnreachable({ at: location, reason: `no answer within ${Duration.format(timeout)}` })
+        })
+      )
+    }
     yield* checkExists(options)
-    const client = yield* Effect.acquireRelease(open(options), (client) => Effect.sync(() => client.close()))
+    const client = yield* Effect.acquireRelease(
+      open(options, context, Duration.toMillis(timeout)),
+      (client) => Effect.sync(() => client.close())
+    )
     const orm: Orm = drizzle({ client, schema })
     const permit = yield* Effect.makeSemaphore(1)
     const currentTransaction = yield* FiberRef.make(Option.none<Orm>())
-    const local = localPath(options.url) !== undefined
+    const file = localPath(options.url) !== undefined
+    const remote = !file && options.replica === undefined
+    /** A remote call without an answer in time fails, so a wedged server cannot hold a command forever. */
+    const timed = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnreachable, R> =>
+      remote
+        ? Effect.timeoutFail(effect, {
+          duration: timeout,
+          onTimeout: () => new DatabaseUnreachable({ at: location, reason: `no answer within ${Duration.format(timeout)}` })
+        })
+        : effect
+    const call = <A>(operation: string, run: () => Promise<A>) => timed(Effect.tryPromise({ try: run, catch: failure(operation) }))
+
     /** Per-connection settings, so set again on every fresh connection. */
     const tune = async (connection: Client) => {
-      if (!local) return
+      if (!file) return
       await connection.execute(`PRAGMA synchronous = ${SYNCHRONOUS}`)
       await connection.execute(`PRAGMA cache_size = -${CACHE_KIB}`)
     }
-
-    const attempt = <A>(operation: string, db: Orm, run: (orm: Orm) => Promise<A>) =>
-      Effect.tryPromise({ try: () => run(db), catch: failure(operation) })
 
     /**
      * Another process holding the write lock past the busy timeout is waited out, up to a minute.
@@ -142,88 +193,124 @@ export const make: (options: MirrorDatabaseOptions) => Effect.Effect<Service, Da
      */
     let tuned = false
     /** Tunes a fresh connection first, inside the attempt, so a busy database costs one wait per attempt. */
-    const tuneOnce = Effect.tryPromise({
-      try: async () => {
-        if (!tuned) await tune(client)
-        tuned = true
-      },
-      catch: failure("open")
+    const tuneOnce = call("open", async () => {
+      if (!tuned) await tune(client)
+      tuned = true
     })
-    const waitOutBusy = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    const contended = (error: unknown) => error instanceof DatabaseError && (error.isBusy || error.isStolen)
+    const waitOutContention = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.zipRight(tuneOnce, effect).pipe(
         Effect.tapError((error) =>
           error instanceof DatabaseError && error.isBusy
-            ? Effect.tryPromise({ try: async () => await client.reconnect(), catch: failure("reconnect") }).pipe(
-              Effect.tap(() => Effect.sync(() => (tuned = false)))
-            )
+            ? call("reconnect", async () => await client.reconnect()).pipe(Effect.tap(() => Effect.sync(() => (tuned = false))))
             : Effect.void
         ),
-        Effect.retry({ while: (error) => error instanceof DatabaseError && error.isBusy, times: BUSY_RETRIES })
+        Effect.retry({
+          while: contended,
+          times: BUSY_RETRIES,
+          // A server ends a transaction for a writer that waited: give that writer time to finish first.
+          schedule: Schedule.exponential(Duration.millis(100)).pipe(Schedule.union(Schedule.spaced(Duration.seconds(2))))
+        })
       )
 
-    const query = <A>(operation: string, run: (orm: Orm) => Promise<A>): Effect.Effect<A, DatabaseError> =>
+    const query = <A>(operation: string, run: (orm: Orm) => Promise<A>): Effect.Effect<A, DatabaseFailure> =>
       Effect.flatMap(FiberRef.get(currentTransaction), (transaction) =>
         Option.match(transaction, {
-          onNone: () => permit.withPermits(1)(waitOutBusy(attempt(operation, orm, run))),
-          onSome: (tx) => attempt(operation, tx, run)
+          onNone: () => permit.withPermits(1)(waitOutContention(call(operation, () => run(orm)))),
+          onSome: (tx) => call(operation, () => run(tx))
         }))
+
+    /**
+     * Opens a transaction, interruptibly: one that opens after its caller was interrupted is closed
+     * at once, so a command stops while the server makes it wait for the write lock.
+     */
+    const begin = (operation: string, mode: "write" | "read") =>
+      timed(Effect.tryPromise({
+        try: (signal) =>
+          client.transaction(mode).then((tx) => {
+            if (signal.aborted) tx.close()
+            return tx
+          }),
+        catch: failure(`${operation} (begin)`)
+      }))
+    /** Rolls back explicitly, so a libSQL server ends it now rather than when the stream expires. */
+    const end = (tx: Transaction) =>
+      (tx.closed ? Effect.void : Effect.tryPromise(() => tx.rollback())).pipe(
+        Effect.timeout(END_WITHIN),
+        Effect.ignore,
+        Effect.ensuring(Effect.sync(() => tx.close()))
+      )
+    const within = <A, E, R>(tx: Transaction, effect: Effect.Effect<A, E, R>) =>
+      Effect.acquireUseRelease(Effect.succeed(tx), () => effect, end)
 
     const transaction = <A, E, R>(
       operation: string,
       effect: Effect.Effect<A, E, R>
-    ): Effect.Effect<A, E | DatabaseError, R> =>
-      permit.withPermits(1)(waitOutBusy(
-        Effect.acquireUseRelease(
-          Effect.tryPromise({ try: () => client.transaction("write"), catch: failure(`${operation} (begin)`) }),
-          (tx) =>
+    ): Effect.Effect<A, E | DatabaseFailure, R> =>
+      permit.withPermits(1)(waitOutContention(
+        Effect.flatMap(Effect.interruptible(begin(operation, "write")), (tx) =>
+          within(
+            tx,
             effect.pipe(
               // A libSQL transaction runs statements exactly like a client does.
               Effect.locally(currentTransaction, Option.some(drizzle({ client: tx as unknown as Client, schema }))),
-              Effect.zipLeft(Effect.tryPromise({ try: () => tx.commit(), catch: failure(`${operation} (commit)`) }))
-            ),
-          (tx) => Effect.sync(() => tx.close())
-        )
+              Effect.zipLeft(call(`${operation} (commit)`, () => tx.commit()))
+            )
+          ))
       )).pipe(Effect.withSpan(`Database.transaction ${operation}`))
 
-    // A local database is also put in `PRAGMA query_only`, so SQLite itself refuses any write.
-    const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseError> =>
+    // A local file or replica is also put in `PRAGMA query_only`, so SQLite itself refuses any write.
+    const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseFailure> =>
       permit.withPermits(1)(
-        Effect.acquireUseRelease(
-          Effect.tryPromise({
-            try: async () => {
-              const tx = await client.transaction("read")
-              if (local) await tx.execute("PRAGMA query_only = ON")
-              return tx
-            },
-            catch: failure(`${operation} (begin)`)
-          }),
-          (tx) => Effect.tryPromise({ try: () => run(tx), catch: failure(operation) }),
-          (tx) =>
-            // The connection goes back to the pool: leave it writable for whoever borrows it next.
-            Effect.tryPromise({ try: () => tx.execute("PRAGMA query_only = OFF"), catch: failure(`${operation} (end)`) }).pipe(
-              Effect.when(() => local),
-              Effect.catchAll((error) => Effect.logWarning(error.message)),
-              Effect.ensuring(Effect.sync(() => tx.close()))
+        Effect.flatMap(Effect.interruptible(begin(operation, "read")), (tx) =>
+          within(
+            tx,
+            Effect.zipRight(
+              remote ? Effect.void : call(`${operation} (begin)`, () => tx.execute("PRAGMA query_only = ON")),
+              call(operation, () => run(tx))
             )
-        )
+          ))
       ).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
 
-    if (local) {
+    const writes = (sql: string): Effect.Effect<boolean, DatabaseFailure> => {
+      if (!remote) return Effect.succeed(false)
+      const endpoint = hranaEndpoint(options.url, token)
+      return call("query", async () => {
+        const connection = endpoint.websocket
+          ? hrana.openWs(endpoint.url, endpoint.authToken)
+          : hrana.openHttp(endpoint.url, endpoint.authToken, fetchWithin(Duration.toMillis(timeout)))
+        try {
+          // A WebSocket server says which Hrana version it speaks, and `describe` needs version 2.
+          await connection.getVersion()
+          const stream = connection.openStream()
+          try {
+            return !(await stream.describe(sql)).isReadonly
+          } finally {
+            stream.close()
+          }
+        } finally {
+          connection.close()
+        }
+      })
+    }
+
+    if (file) {
       // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
     }
 
-    return { query, transaction, readOnly } satisfies Service
-  })
+    return { location, query, transaction, readOnly, writes } satisfies Service
+  }
+)
 
 /** The mirror database for `options`, open for the layer's lifetime. */
-export const layer = (options: MirrorDatabaseOptions): Layer.Layer<MirrorDatabase, DatabaseError | DatabaseMissing> =>
+export const layer = (options: MirrorDatabaseOptions): Layer.Layer<MirrorDatabase, DatabaseFailure | DatabaseMissing> =>
   Layer.scoped(MirrorDatabase, make(options))
 
 /** Reads `PICASYNC_DB` (default `file:picasync.db`) and `PICASYNC_DB_AUTH_TOKEN` from the environment (or the current `ConfigProvider`). */
 export const layerConfig = (
   options: Omit<MirrorDatabaseOptions, "url" | "authToken"> = {}
-): Layer.Layer<MirrorDatabase, DatabaseError | DatabaseMissing | ConfigError.ConfigError> =>
+): Layer.Layer<MirrorDatabase, DatabaseFailure | DatabaseMissing | ConfigError.ConfigError> =>
   Layer.scoped(
     MirrorDatabase,
     Effect.gen(function*() {

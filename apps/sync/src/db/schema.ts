@@ -120,9 +120,15 @@ export const syncLocks = sqliteTable("sync_locks", {
   /** Random per holder, so only the holder refreshes or releases it. */
   holder: text("holder").notNull(),
   pid: integer("pid").notNull(),
+  /** For messages only: two machines may share a name. */
   hostname: text("hostname").notNull(),
+  /** Where `pid` means something: the holder's kernel boot and pid namespace (`Machine.id`). */
+  machine: text("machine"),
+  /** Both on the database server's clock, so machines with skewed clocks agree on staleness. */
   acquiredAt: text("acquired_at").notNull(),
-  heartbeatAt: text("heartbeat_at").notNull()
+  heartbeatAt: text("heartbeat_at").notNull(),
+  /** Set while the holder applies a run: other syncs hold their writes back so the server does not end its transaction. */
+  applyingSince: text("applying_since")
 })
 
 export const stagedKinds = ["changed", "unchanged"] as const

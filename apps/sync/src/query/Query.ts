@@ -2,7 +2,7 @@ import type { InValue } from "@libsql/client"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { MirrorDatabase } from "../db/MirrorDatabase.js"
+import { type DatabaseFailure, MirrorDatabase } from "../db/MirrorDatabase.js"
 import type { Cell, ResultTable } from "./Format.js"
 import { checkReadOnly, parameters } from "./Statement.js"
 
@@ -32,25 +32,32 @@ const checkParameters = (sql: string, params: Readonly<Record<string, InValue>>)
   return Either.right(sql)
 }
 
-/** SQLite's own words, without the `SQLITE_ERROR: ` prefix libSQL adds. */
-const sqliteReason = (reason: string) => reason.replace(/^SQLITE_[A-Z_]+: /, "")
+/** SQLite's own words, without what libSQL and a server put around them (`SQLITE_ERROR: `, `SQL input error: `, `(at offset 7)`). */
+const sqliteReason = (reason: string) =>
+  reason.replace(/^((SQLITE_[A-Z_]+|SQL_[A-Z_]+): )+/, "").replace(/^(SQLite error|SQL input error): /, "").replace(/ \(at offset \d+\)$/, "")
+
+/** Codes of a statement SQLite or a server could not run, as opposed to a database that failed. */
+const isSqlError = (code: string | undefined) =>
+  code !== undefined && code !== "SQLITE_BUSY" && (code.startsWith("SQLITE_") || code === "SQL_INPUT_ERROR" || code === "SQL_PARSE_ERROR")
 
 /**
  * Runs one statement that only reads, with named parameters bound (never pasted into the SQL).
- * A statement that would write is refused before it runs, and SQLite refuses it again if it gets through.
+ * A statement that would write is refused before it runs (by its words, then as the server compiles it),
+ * and on a local file SQLite refuses it again if it gets through; the transaction is always rolled back.
  */
 export const run = Effect.fn("Query.run")(function*(sql: string, params: Readonly<Record<string, InValue>> = {}) {
   yield* Either.mapLeft(checkReadOnly(sql), (reason) => new QueryError({ reason }))
   yield* Either.mapLeft(checkParameters(sql, params), (reason) => new QueryError({ reason, parameters: true }))
   const db = yield* MirrorDatabase
+  const refuseWrite = new QueryError({ reason: "the statement tries to write; picasync query only reads" })
+  const sqlError = (error: DatabaseFailure) =>
+    error._tag === "DatabaseError" && isSqlError(error.code)
+      ? new QueryError({ reason: `SQL error: ${sqliteReason(error.reason)}` })
+      : error
+  // A server runs `BEGIN READONLY` without enforcing it: it is asked how it would compile the statement first.
+  if (yield* Effect.mapError(db.writes(sql), sqlError)) return yield* refuseWrite
   const result = yield* db.readOnly("query", (tx) => tx.execute({ sql, args: { ...params } })).pipe(
-    Effect.mapError((error) =>
-      error.code === "SQLITE_READONLY"
-        ? new QueryError({ reason: "the statement tries to write; picasync query only reads" })
-        : error.code?.startsWith("SQLITE_") && error.code !== "SQLITE_BUSY"
-        ? new QueryError({ reason: `SQL error: ${sqliteReason(error.reason)}` })
-        : error
-    )
+    Effect.mapError((error) => error._tag === "DatabaseError" && error.code === "SQLITE_READONLY" ? refuseWrite : sqlError(error))
   )
   return {
     columns: result.columns,

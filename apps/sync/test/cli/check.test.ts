@@ -97,7 +97,7 @@ describe("picasync check (CLI)", () => {
       assert.strictEqual(yield* file.exitCode, 2)
       assert.match(file.stderr(), /^picasync: --assert .*nope\.sql cannot be read: ENOENT/)
       assert.strictEqual(yield* missing.exitCode, 1)
-      assert.include(missing.stderr(), `no database at ${absent}: sync into it first`)
+      assert.include(missing.stderr(), `no database at ${absent}: run picasync sync first`)
       assert.include(missing.stderr(), "run picasync sync first, or point --db (PICASYNC_DB) at the mirror")
       assert.isFalse(existsSync(absent))
     }), { timeout: 60_000 })

@@ -36,7 +36,7 @@ describe("picasync query, status, tables (CLI)", () => {
         Effect.gen(function*() {
           const cli = yield* spawnCli([...command, "--db", absent])
           assert.strictEqual(yield* cli.exitCode, 1, command[0])
-          assert.include(cli.stderr(), `no database at ${absent}: sync into it first`)
+          assert.include(cli.stderr(), `no database at ${absent}: run picasync sync first`)
           // The CLI adds the flag to change; the domain error names none.
           assert.include(cli.stderr(), "run picasync sync first, or point --db (PICASYNC_DB) at the mirror")
         }), { concurrency: 3, discard: true })

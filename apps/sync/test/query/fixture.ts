@@ -1,6 +1,6 @@
 import { MockPica } from "@picasync/mock"
 import { Effect } from "effect"
-import { sync, tempDatabase } from "../harness.js"
+import { type Database, sync, tempDatabase } from "../harness.js"
 
 const base = {
   platformVersion: "1.0.0",
@@ -79,13 +79,13 @@ export const fixtureRows = [
 export const [acme, quoted, unicode, older, notion] = fixtureRows.map((row) => row.id)
 
 /**
- * A mirror of the fixture after two syncs: the second sees Acme go from operational to failed,
- * Notion deleted, and a new Linear connection.
+ * A mirror of the fixture after two syncs, in `database`: the second sees Acme go from operational
+ * to failed, Notion deleted, and a new Linear connection.
  */
-export const fixtureMirror = Effect.gen(function*() {
+export const fixtureMirrorIn = (database: Database) => Effect.gen(function*() {
   const mock = yield* MockPica.start({ count: 0 })
   for (const row of fixtureRows) yield* Effect.orDie(mock.insert(row, { verbatim: true }))
-  const url = yield* tempDatabase
+  const url = yield* database
   yield* sync({ mock, url })
   yield* Effect.orDie(mock.update(acme!, { state: "failed" }))
   yield* Effect.orDie(mock.remove(notion!))
@@ -105,3 +105,6 @@ export const fixtureMirror = Effect.gen(function*() {
   yield* sync({ mock, url })
   return { mock, url }
 })
+
+/** The fixture's mirror in a local file. */
+export const fixtureMirror = fixtureMirrorIn(tempDatabase)

@@ -1,0 +1,98 @@
+import { LibsqlError } from "@libsql/client"
+import { DrizzleQueryError } from "drizzle-orm/errors"
+import * as Schema from "effect/Schema"
+
+/** A libSQL call that failed; `code` is libSQL's (e.g. `SQLITE_BUSY`, `TRANSACTION_TIMEOUT`) when it gave one. */
+export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
+  operation: Schema.String,
+  reason: Schema.String,
+  code: Schema.optional(Schema.String)
+}) {
+  override get message() {
+    return `database ${this.operation} failed: ${this.reason}; check that the database is reachable and writable`
+  }
+
+  get isBusy() {
+    return this.code === "SQLITE_BUSY"
+  }
+
+  /** A libSQL server ended the transaction because another writer waited on it for over 5 s. */
+  get isStolen() {
+    return this.code === "TRANSACTION_TIMEOUT"
+  }
+}
+
+/** A database that must exist (for reading) is a local file, or a replica read offline, that does not. */
+export class DatabaseMissing extends Schema.TaggedError<DatabaseMissing>()("DatabaseMissing", {
+  path: Schema.String,
+  replica: Schema.optional(Schema.Boolean)
+}) {
+  override get message() {
+    return this.replica === true
+      ? `no replica at ${this.path} yet: it is made by reading once with a refresh from the server`
+      : `no database at ${this.path}`
+  }
+}
+
+/** The server refused the token: 401 (missing, wrong or expired) or 403 (not allowed to do this, e.g. write). */
+export class DatabaseAuthError extends Schema.TaggedError<DatabaseAuthError>()("DatabaseAuthError", {
+  at: Schema.String,
+  status: Schema.Number
+}) {
+  override get message() {
+    return this.status === 403
+      ? `the database server at ${this.at} refused this operation for the auth token (HTTP 403): the token may only read; use a read-write token`
+      : `the database server at ${this.at} refused the auth token (HTTP ${this.status}): it is missing, wrong or expired`
+  }
+}
+
+/** No answer from the server, or no database at that address on it. */
+export class DatabaseUnreachable extends Schema.TaggedError<DatabaseUnreachable>()("DatabaseUnreachable", {
+  at: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot use the database server at ${this.at}: ${this.reason}`
+  }
+}
+
+/** What any call to the database may fail with. */
+export type DatabaseFailure = DatabaseError | DatabaseAuthError | DatabaseUnreachable
+export const DatabaseFailure = Schema.Union(DatabaseError, DatabaseAuthError, DatabaseUnreachable)
+
+/** What failures of one database say about where it is, and which strings they must never show. */
+export interface FailureContext {
+  readonly at: string
+  readonly secrets: ReadonlyArray<string>
+}
+
+const redact = (text: string, secrets: ReadonlyArray<string>) =>
+  secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join("<redacted>") : out), text)
+
+/** Why a request never got an answer, found down the `cause` chain (undici's `fetch failed` hides it there). */
+const networkFailure = (error: unknown): string | undefined => {
+  let reason: string | undefined
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current.name === "TimeoutError" || current.name === "AbortError") return "no answer in time"
+    if (current.message === "fetch failed") reason = "no connection"
+    else if (reason !== undefined) reason = (current as NodeJS.ErrnoException).code ?? current.message
+  }
+  return reason
+}
+
+/** The typed error for a libSQL or Drizzle failure, with secrets and the URL's credentials taken out of its text. */
+export const failure = (operation: string, context: FailureContext) => (cause: unknown): DatabaseFailure => {
+  // Drizzle wraps libSQL's error, code included, in one whose message is the SQL and its parameters on two lines.
+  const error = cause instanceof DrizzleQueryError && cause.cause !== undefined ? cause.cause : cause
+  const text = redact(error instanceof Error ? error.message : String(error), context.secrets)
+  const status = error instanceof LibsqlError ? /HTTP status (\d{3})/.exec(text)?.[1] : undefined
+  if (status === "401" || status === "403") return new DatabaseAuthError({ at: context.at, status: Number(status) })
+  if (status === "404") return new DatabaseUnreachable({ at: context.at, reason: "the server has no database at this URL (HTTP 404)" })
+  const network = networkFailure(error)
+  if (network !== undefined) {
+    return new DatabaseUnreachable({ at: context.at, reason: `${redact(network, context.secrets)}; check the URL and that the server runs` })
+  }
+  // libSQL's errors and the Hrana client's (`describe`) both carry a code such as `SQLITE_ERROR`.
+  const code = (error as { readonly code?: unknown } | null)?.code
+  return new DatabaseError({ operation, reason: text, ...(typeof code === "string" ? { code } : {}) })
+}
