@@ -57,8 +57,9 @@ const ready = (url: string) =>
 /**
  * A real libSQL server (`sqld`) on a free loopback port with a fresh temp directory, stopped and
  * removed with the scope. With `auth`, it checks EdDSA JWTs against a key pair made for the test.
+ * With `namespaces`, it is a server without the database a plain URL names.
  */
-export const startSqld = (options: { readonly auth?: boolean } = {}) =>
+export const startSqld = (options: { readonly auth?: boolean; readonly namespaces?: boolean } = {}) =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "picasync-sqld-"))
@@ -69,7 +70,9 @@ export const startSqld = (options: { readonly auth?: boolean } = {}) =>
       const url = `http://127.0.0.1:${port}`
       const child = spawn(sqldBinary, [
         "--db-path", join(dir, "data"), "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome",
-        ...(options.auth ? ["--auth-jwt-key-file", keyFile] : [])
+        ...(options.auth ? ["--auth-jwt-key-file", keyFile] : []),
+        // With namespaces on and no `default` one, the server holds no database at its plain URL (HTTP 404).
+        ...(options.namespaces ? ["--enable-namespaces"] : [])
       ], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", RUST_LOG: "warn" } })
       let log = ""
       child.stdout!.on("data", (chunk) => (log += chunk))
