@@ -129,12 +129,22 @@ export const sync = (setup: SyncSetup) =>
 export const truth = (mock: MockPica.MockPicaServer): Effect.Effect<Map<string, Record<string, unknown>>> =>
   Effect.map(mock.inventory, (inventory) => new Map(inventory.map((row) => [row.id, row])))
 
-/** Live mirror rows of `source` as `id → raw row`. */
+/** Live mirror rows of `source` as `id → raw row`, read a page at a time (sqld refuses responses over 10 MB). */
 export const mirrored = (url: string, source = "test") =>
-  Effect.map(
-    rows<{ id: string; raw: string }>(url, "SELECT id, raw FROM connections WHERE source = ? AND deleted_at IS NULL", [source]),
-    (live) => new Map(live.map((row) => [row.id, JSON.parse(row.raw) as Record<string, unknown>]))
-  )
+  Effect.gen(function*() {
+    const live = new Map<string, Record<string, unknown>>()
+    let after = ""
+    while (true) {
+      const page = yield* rows<{ id: string; raw: string }>(
+        url,
+        "SELECT id, raw FROM connections WHERE source = ? AND deleted_at IS NULL AND id > ? ORDER BY id LIMIT 5000",
+        [source, after]
+      )
+      for (const row of page) live.set(row.id, JSON.parse(row.raw) as Record<string, unknown>)
+      if (page.length < 5000) return live
+      after = page[page.length - 1]!.id
+    }
+  })
 
 /** A mock with `count` connections, a `database` (default a file) holding its first sync, and the ids of its active, tagged rows. */
 export const synced = (

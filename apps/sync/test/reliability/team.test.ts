@@ -1,0 +1,97 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { MockPica } from "@picasync/mock"
+import { Effect } from "effect"
+import { type CliProcess, count, mirrored, rows, spawnCli, startMock, truth, waitFor } from "../harness.js"
+import { startSqld } from "../Sqld.js"
+
+/**
+ * Rows whose first sync to sqld applies for longer than sqld's 5-second window (about 10 s here):
+ * past it, sqld ends the transaction of a writer another writer waits on (`TRANSACTION_TIMEOUT`).
+ */
+const LONG_APPLY = 150_000
+/** Rows whose apply on sqld lasts a few seconds: long enough to stop or kill a sync inside it. */
+const APPLY_SECONDS = 60_000
+
+const env = (mock: MockPica.MockPicaServer, db: string) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db })
+
+/** The mock the real API is like, without its limiter: these tests are about the database, not the API's pace. */
+const bigMock = (count: number, seed: number, secret?: string) =>
+  startMock({ count, seed, limiter: null, ...(secret === undefined ? {} : { secret }) })
+
+const applying = (url: string, source = "test") =>
+  Effect.map(count(url, "SELECT 1 FROM sync_locks WHERE source = ? AND applying_since IS NOT NULL", [source]), (n) => n > 0)
+
+const lockHeld = (url: string) => Effect.map(count(url, "SELECT 1 FROM sync_locks"), (n) => n > 0)
+
+const runStatuses = (url: string) =>
+  Effect.map(rows<{ status: string }>(url, "SELECT status FROM sync_runs ORDER BY id"), (runs) => runs.map((run) => run.status))
+
+const succeeds = (cli: CliProcess) => Effect.map(cli.exitCode, (exit) => assert.strictEqual(exit, 0, cli.stderr()))
+
+describe("a mirror on sqld under concurrent writers, signals and crashes", () => {
+  it.scopedLive("an apply longer than sqld's 5-second window while a second sync waits: both succeed, the mirror is exact", () =>
+    Effect.gen(function*() {
+      const server = yield* startSqld()
+      const mock = yield* bigMock(LONG_APPLY, 21)
+      const first = yield* spawnCli(["sync", "--concurrency", "8"], env(mock, server.url))
+      yield* waitFor("the first sync to hold the lock", lockHeld(server.url), 60)
+      const second = yield* spawnCli(["sync", "--wait"], env(mock, server.url))
+      yield* waitFor("the first sync to apply", applying(server.url), 240)
+      const started = Date.now()
+      yield* waitFor("the first apply to end", Effect.map(applying(server.url), (on) => !on), 120)
+      // The scenario's premise, not a benchmark: a shorter apply would not meet sqld's 5-second window.
+      assert.isAbove(Date.now() - started, 5_000, `the apply must outlast sqld's 5 s window; raise LONG_APPLY`)
+      yield* succeeds(first)
+      yield* succeeds(second)
+      assert.include(second.stderr(), "waiting: another sync of source \"test\" is running")
+      assert.deepStrictEqual(yield* runStatuses(server.url), ["succeeded", "succeeded"])
+      assert.deepStrictEqual(yield* mirrored(server.url), yield* truth(mock))
+      assert.strictEqual(yield* count(server.url, "SELECT 1 FROM sync_locks"), 0)
+    }), { timeout: 400_000 })
+
+  it.scopedLive("SIGTERM during a remote apply stops the sync within seconds; the mirror, run log and lock are left clean", () =>
+    Effect.gen(function*() {
+      const server = yield* startSqld()
+      const mock = yield* bigMock(APPLY_SECONDS, 22)
+      const cli = yield* spawnCli(["sync"], env(mock, server.url))
+      yield* waitFor("the sync to apply", applying(server.url), 180)
+      cli.child.kill("SIGTERM")
+      const exit = yield* cli.exitCode.pipe(
+        Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => new Error("the sync ignored SIGTERM for 15 s") })
+      )
+      assert.strictEqual(exit, 130, cli.stderr())
+      assert.strictEqual(yield* count(server.url, "SELECT 1 FROM connections"), 0, "the first sync's apply was rolled back")
+      assert.deepStrictEqual(yield* runStatuses(server.url), ["interrupted"])
+      assert.strictEqual(yield* count(server.url, "SELECT 1 FROM sync_locks"), 0)
+      yield* succeeds(yield* spawnCli(["sync"], env(mock, server.url)))
+      assert.deepStrictEqual(yield* mirrored(server.url), yield* truth(mock))
+    }), { timeout: 300_000 })
+
+  it.scopedLive("two sources synced at once into one server both succeed, each mirror exact", () =>
+    Effect.gen(function*() {
+      const server = yield* startSqld()
+      const test = yield* bigMock(APPLY_SECONDS, 23)
+      const live = yield* bigMock(APPLY_SECONDS, 24, "sk_live_mock_two_sources")
+      const syncs = [yield* spawnCli(["sync"], env(test, server.url)), yield* spawnCli(["sync"], env(live, server.url))]
+      yield* Effect.forEach(syncs, succeeds, { discard: true })
+      assert.deepStrictEqual(yield* mirrored(server.url, "test"), yield* truth(test))
+      assert.deepStrictEqual(yield* mirrored(server.url, "live"), yield* truth(live))
+    }), { timeout: 300_000 })
+
+  it.scopedLive("a sync SIGKILLed during its remote apply leaves the mirror as before, and the next sync proceeds", () =>
+    Effect.gen(function*() {
+      const server = yield* startSqld()
+      const mock = yield* bigMock(APPLY_SECONDS, 25)
+      const cli = yield* spawnCli(["sync"], env(mock, server.url))
+      yield* waitFor("the sync to apply", applying(server.url), 180)
+      cli.child.kill("SIGKILL")
+      assert.strictEqual(yield* cli.exitCode, 137)
+      // Old (empty) or new (complete), never part of it: the kill may land as the commit returns.
+      const mirroredRows = yield* count(server.url, "SELECT 1 FROM connections")
+      assert.include([0, (yield* truth(mock)).size], mirroredRows)
+      // Its lock names a pid of this machine that is gone: the next sync takes it over at once, without --wait.
+      yield* succeeds(yield* spawnCli(["sync"], env(mock, server.url)))
+      assert.deepStrictEqual(yield* mirrored(server.url), yield* truth(mock))
+      assert.deepStrictEqual((yield* runStatuses(server.url)).slice(-1), ["succeeded"])
+    }), { timeout: 300_000 })
+})
