@@ -123,6 +123,7 @@ export const missingIds = Effect.fn("Staging.missingIds")(function*(runId: numbe
 /** Empties the staging rows of every run of `source`: they are never part of the mirror. */
 export const clear = Effect.fn("Staging.clear")(function*(source: string) {
   const db = yield* MirrorDatabase
+  yield* SyncLock.yieldToApply(source)
   yield* db.query("staging", (orm) =>
     orm.delete(stagedConnections).where(inArray(
       stagedConnections.runId,

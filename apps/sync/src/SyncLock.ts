@@ -73,14 +73,15 @@ const isAlive = (holder: Holder) =>
 const liveHolder = (source: string) =>
   Effect.map(holders(eq(syncLocks.source, source)), ([holder]) => (holder !== undefined && isAlive(holder) ? holder : undefined))
 
+const heldBy = (source: string, holder: Holder) =>
+  new SyncLockHeldError({ source, pid: holder.pid, hostname: holder.hostname, since: holder.acquiredAt })
+
 /** Takes the lock unless a live holder has it; run in a write transaction, so two takers cannot both win. */
 const claim = (source: string) =>
   Effect.gen(function*() {
     const db = yield* MirrorDatabase
     const current = yield* liveHolder(source)
-    if (current !== undefined) {
-      return yield* new SyncLockHeldError({ source, pid: current.pid, hostname: current.hostname, since: current.acquiredAt })
-    }
+    if (current !== undefined) return yield* heldBy(source, current)
     const row = {
       source,
       holder: randomUUID(),
@@ -136,7 +137,14 @@ const untilFree = (source: string) =>
  * `SyncLockHeldError` when a live sync holds it, or with `wait` queues until it is free.
  */
 export const hold = Effect.fn("SyncLock.hold")(function*(source: string, options: { readonly wait: boolean }) {
-  const take = Effect.acquireRelease(tryAcquire(source), release)
+  // Read first, and write only when the lock looks free: a claim waiting on a server's write lock would end another sync's apply.
+  const take = Effect.zipRight(
+    yieldToApply(source),
+    Effect.flatMap(liveHolder(source), (holder) =>
+      holder === undefined
+        ? Effect.acquireRelease(tryAcquire(source), release)
+        : heldBy(source, holder))
+  )
   const lock = yield* take.pipe(
     Effect.catchTag("SyncLockHeldError", (held) =>
       options.wait
