@@ -20,8 +20,8 @@ await Promise.all([
     ...shared,
     entryPoints: ["src/bin.ts"],
     outfile: "dist/bin.js",
-    // libSQL loads a native addon at run time: it stays in node_modules.
-    external: ["@libsql/client"],
+    // libSQL loads a native addon at run time, and its Hrana client WebSockets: they stay in node_modules.
+    external: ["@libsql/*"],
     // Bundled CommonJS dependencies call `require`, which an ES module lacks.
     banner: { js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);" }
   }),
@@ -31,7 +31,7 @@ await Promise.all([
     // In `dist/`, one level down like `src/`: `new URL("../drizzle", import.meta.url)` is the package's migrations from both.
     outfile: "dist/index.js",
     // An Effect library shares `effect`, `@effect/*` and Drizzle with the application (peer
-    // dependencies) and loads libSQL's native addon from node_modules (a dependency).
-    external: ["effect", "@effect/*", "drizzle-orm", "@libsql/client"]
+    // dependencies) and loads libSQL's native addon and Hrana client from node_modules (dependencies).
+    external: ["effect", "@effect/*", "drizzle-orm", "@libsql/*"]
   })
 ])

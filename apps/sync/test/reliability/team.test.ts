@@ -26,6 +26,16 @@ const lockHeld = (url: string) => Effect.map(count(url, "SELECT 1 FROM sync_lock
 const runStatuses = (url: string) =>
   Effect.map(rows<{ status: string }>(url, "SELECT status FROM sync_runs ORDER BY id"), (runs) => runs.map((run) => run.status))
 
+/** A sqld, a mock, and a first sync of it spawned and caught in its apply. */
+const caughtApplying = (seed: number) =>
+  Effect.gen(function*() {
+    const server = yield* startSqld()
+    const mock = yield* bigMock(APPLY_SECONDS, seed)
+    const cli = yield* spawnCli(["sync"], env(mock, server.url))
+    yield* waitFor("the sync to apply", applying(server.url), 180)
+    return { cli, mock, server }
+  })
+
 const succeeds = (cli: CliProcess) => Effect.map(cli.exitCode, (exit) => assert.strictEqual(exit, 0, cli.stderr()))
 
 describe("a mirror on sqld under concurrent writers, signals and crashes", () => {
@@ -54,10 +64,7 @@ describe("a mirror on sqld under concurrent writers, signals and crashes", () =>
 
   it.scopedLive("SIGTERM during a remote apply stops the sync within seconds; the mirror, run log and lock are left clean", () =>
     Effect.gen(function*() {
-      const server = yield* startSqld()
-      const mock = yield* bigMock(APPLY_SECONDS, 22)
-      const cli = yield* spawnCli(["sync"], env(mock, server.url))
-      yield* waitFor("the sync to apply", applying(server.url), 180)
+      const { cli, mock, server } = yield* caughtApplying(22)
       cli.child.kill("SIGTERM")
       const exit = yield* cli.exitCode.pipe(
         Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => new Error("the sync ignored SIGTERM for 15 s") })
@@ -83,10 +90,7 @@ describe("a mirror on sqld under concurrent writers, signals and crashes", () =>
 
   it.scopedLive("a sync SIGKILLed during its remote apply leaves the mirror as before, and the next sync proceeds", () =>
     Effect.gen(function*() {
-      const server = yield* startSqld()
-      const mock = yield* bigMock(APPLY_SECONDS, 25)
-      const cli = yield* spawnCli(["sync"], env(mock, server.url))
-      yield* waitFor("the sync to apply", applying(server.url), 180)
+      const { cli, mock, server } = yield* caughtApplying(25)
       cli.child.kill("SIGKILL")
       assert.strictEqual(yield* cli.exitCode, 137)
       // Old (empty) or new (complete), never part of it: the kill may land as the commit returns.
