@@ -23,6 +23,8 @@ export interface StagedRun {
    * incomplete (a row without a usable id) or a missing row could not be confirmed gone.
    */
   readonly tombstone: boolean
+  /** The kinds of change to queue as notifications in `notification_outbox`; none when absent. */
+  readonly notify?: ReadonlyArray<ChangeKind> | undefined
 }
 
 /** Staged rows whose content the mirror lacked when they were staged. */
@@ -99,6 +101,22 @@ const replaceTags = (run: StagedRun) => {
 }
 
 /**
+ * Queues the run's changes of the `kinds` asked as notifications, with the connection as the mirror
+ * now holds it, in the apply's transaction: they exist exactly when the changes do.
+ */
+const queueNotifications = (run: StagedRun, kinds: ReadonlyArray<ChangeKind>) =>
+  sql`INSERT INTO notification_outbox (id, change_id, run_id, source, kind, payload, created_at)
+    SELECT lower(hex(randomblob(16))), ch.id, ch.run_id, ch.source, ch.kind,
+      json_object('kind', ch.kind, 'source', ch.source, 'run_id', ch.run_id, 'connection_id', ch.connection_id,
+        'platform', c.platform, 'environment', c.environment, 'state', c.state,
+        'changed_fields', json(ch.changed_fields), 'observed_at', ch.observed_at),
+      ${run.now}
+    FROM connection_changes ch
+    JOIN connections c ON c.source = ch.source AND c.id = ch.connection_id
+    WHERE ch.run_id = ${run.runId} AND ch.kind IN (${sql.join(kinds.map((kind) => sql`${kind}`), sql`, `)})
+    ORDER BY ch.id`
+
+/**
  * Applies a run's staged rows to the mirror: inserts, updates (by content hash), restores and
  * tombstones, each recorded in `connection_changes`, and the tag rows that follow. With `tombstone`, the
  * staged rows must be the source's complete inventory, or every missing id must have been confirmed gone.
@@ -112,7 +130,8 @@ export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
     ...(run.tombstone ? [record.tombstones] : []),
     upsertConnections(run),
     ...(run.tombstone ? [tombstoneMissing(run)] : []),
-    ...replaceTags(run)
+    ...replaceTags(run),
+    ...(run.notify !== undefined && run.notify.length > 0 ? [queueNotifications(run, run.notify)] : [])
   ]
   for (const statement of statements) {
     yield* db.query("mirror update", (orm) => orm.run(statement))

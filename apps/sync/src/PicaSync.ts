@@ -11,6 +11,7 @@ import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
+import type { ChangeKind } from "./db/schema.js"
 import * as Source from "./Source.js"
 import * as Sync from "./Sync.js"
 import { SyncLockHeldError, SyncLockLostError } from "./SyncLock.js"
@@ -27,6 +28,11 @@ export interface Options {
   readonly concurrency?: number | undefined
   /** Rows per page. Default 100; the client's `pageSize` should match. */
   readonly pageSize?: number | undefined
+  /**
+   * Queue these kinds of change as notifications in `notification_outbox`, in each run's transaction;
+   * `Notify.deliver` sends them. Default: none queued.
+   */
+  readonly notify?: ReadonlyArray<ChangeKind> | undefined
 }
 
 export interface RunOptions {
@@ -57,7 +63,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const settings = {
     source: options.source ?? "default",
     concurrency: options.concurrency ?? 4,
-    pageSize: options.pageSize ?? 100
+    pageSize: options.pageSize ?? 100,
+    notify: options.notify
   }
   const run = Effect.fn("PicaSync.run")(function*(runOptions: RunOptions = {}) {
     return yield* Sync.run({ ...settings, source: runOptions.source ?? settings.source, wait: runOptions.wait ?? false }).pipe(

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Ref from "effect/Ref"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import type { ChangeKind } from "./db/schema.js"
 import * as Scan from "./Scan.js"
 import * as Mirror from "./Mirror.js"
 import { isoNow } from "./Now.js"
@@ -14,6 +15,8 @@ export interface SyncOptions extends Scan.FetchOptions {
   readonly source: string
   /** Queue behind a running sync of the same source instead of failing. */
   readonly wait: boolean
+  /** The kinds of change queued as notifications with the mirror's changes. */
+  readonly notify?: ReadonlyArray<ChangeKind> | undefined
 }
 
 const noneFetched: SyncRun.FetchStats = {
@@ -69,7 +72,7 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
       return yield* db.transaction(
         "mirror",
         SyncLock.verify(lock).pipe(
-          Effect.zipRight(Mirror.apply({ runId, source, now, tombstone: complete })),
+          Effect.zipRight(Mirror.apply({ runId, source, now, tombstone: complete, notify: options.notify })),
           Effect.zipLeft(SyncLock.finishApply(lock))
         )
       )

@@ -21,6 +21,7 @@ const descriptions: Record<string, string> = {
   connection_tags: "one row per tag of a connection, for joins",
   connection_changes: "one row per change a sync observed: inserted, updated (changed_fields: old and new), deleted, restored",
   sync_runs: "one row per sync run: status, counts, drift, the error of a failed run",
+  unreadable_rows: "rows the client could not read, with where and why (path, reason) and the raw JSON",
   sync_locks: "internal: the sync holding each source",
   staged_connections: "internal: rows a running sync has fetched, before they are applied",
   live_connections: "connections not tombstoned",
@@ -28,7 +29,9 @@ const descriptions: Record<string, string> = {
   connections_by_platform: "live connections counted by platform, environment and state",
   tag_usage: "each tag with how many live connections carry it",
   recent_changes: "the change log joined to connections, newest first",
-  state_changes: "each change of state (operational → failed, …), newest first"
+  state_changes: "each change of state (operational → failed, …), newest first",
+  notification_outbox: "change notifications of sync --notify-url: payload, attempts, last_error, delivered_at",
+  undelivered_notifications: "notifications not delivered yet, oldest first, with their last error"
 }
 
 const quoted = (name: string) => `"${name.replaceAll("\"", "\"\"")}"`

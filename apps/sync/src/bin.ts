@@ -3,6 +3,7 @@ import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { exitCode, main } from "./cli/main.js"
+import * as Telemetry from "./cli/Telemetry.js"
 
 /** Log lines go to stderr, so stdout holds only results (a summary line, JSON, the demo's tables). */
 const stderrLogger = Logger.make(({ date, logLevel, message }) => {
@@ -11,6 +12,7 @@ const stderrLogger = Logger.make(({ date, logLevel, message }) => {
 })
 
 main(process.argv).pipe(
+  Effect.provide(Telemetry.layer(process.argv)),
   Effect.provide(NodeContext.layer),
   Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)),
   NodeRuntime.runMain({

@@ -17,6 +17,7 @@ export {
   type Service as PicaSyncService,
   SyncError
 } from "./PicaSync.js"
+export * as Notify from "./Notify.js"
 export * as Progress from "./Progress.js"
 export * as Query from "./query/Query.js"
 export * as QueryFormat from "./query/Format.js"

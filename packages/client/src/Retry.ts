@@ -1,6 +1,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
 import { isTransient, type PicaError, PicaRateLimitError } from "./PicaError.js"
 import type { RateGate } from "./RateLimit.js"
@@ -18,6 +19,19 @@ export interface RetryPolicy {
   /** Caps each wait a 429 asks for: the real service asks for its whole 60-second window. */
   readonly rateLimitMaxWait: Duration.Duration
 }
+
+/** 429 answers met, retried or not; its change over a sync is that sync's count. */
+export const rateLimitedCount = Metric.counter("pica_client_rate_limited", {
+  description: "429 answers from the Pica API"
+})
+
+/** Attempts made again, after a 429 or a transient failure. */
+export const retryCount = Metric.counter("pica_client_retries", {
+  description: "Requests to the Pica API attempted again after a 429 or a transient failure"
+})
+
+const countRateLimited = (error: PicaError) =>
+  error instanceof PicaRateLimitError ? Metric.increment(rateLimitedCount) : Effect.void
 
 /** Exponential backoff with equal jitter before attempt `retry + 1`, capped by `maxDelay`. */
 export const backoff = (policy: RetryPolicy, retry: number): Effect.Effect<Duration.Duration> => {
@@ -64,10 +78,10 @@ export const withRetries = <A>(
       "pica.retry.attempt": n,
       "pica.retry.kind": kind,
       "pica.retry.delay_ms": Duration.toMillis(delay)
-    }).pipe(Effect.zipRight(loop(n + 1, spent)))
+    }).pipe(Effect.zipRight(Metric.increment(retryCount)), Effect.zipRight(loop(n + 1, spent)))
   const loop = (n: number, spent: Spent): Effect.Effect<A, PicaError> =>
     Effect.catchAll(attempt(n), (error) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      Effect.zipRight(countRateLimited(error), Effect.flatMap(Clock.currentTimeMillis, (now) => {
         if (error instanceof PicaRateLimitError) {
           if (spent.rateLimitRetries >= policy.rateLimitRetries) return Effect.fail(error)
           return Effect.flatMap(gate.windowLeft, (windowLeft) =>
@@ -86,7 +100,7 @@ export const withRetries = <A>(
           spent.deadline !== undefined && now + Duration.toMillis(delay) > spent.deadline
             ? Effect.fail(error)
             : Effect.zipRight(Effect.sleep(delay), again(n, { ...spent, retries: spent.retries + 1 }, delay, "transient")))
-      }))
+      })))
   return Effect.flatMap(Clock.currentTimeMillis, (start) =>
     loop(1, {
       retries: 0,

@@ -3,11 +3,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
 import { type PicaError, PicaNotFoundError, PicaRateLimitError, PicaServerError } from "../src/PicaError.js"
 import { makeGate, resetMillis, retryAfter } from "../src/RateLimit.js"
-import { backoff, rateLimitDelay, type RetryPolicy, withRetries } from "../src/Retry.js"
+import { backoff, rateLimitDelay, rateLimitedCount, retryCount, type RetryPolicy, withRetries } from "../src/Retry.js"
 
 const policy: RetryPolicy = {
   maxRetries: 3,
@@ -104,6 +105,35 @@ describe("Retry", () => {
         exit,
         Exit.fail(new PicaRateLimitError({ ...request, status: 429, attempts: 3, retryAfterMillis: 60_000 }))
       )
+    }))
+
+  it.effect("counts every 429 and every retry in the client's metrics, a 429 it gives up on too", () =>
+    Effect.gen(function*() {
+      const counts = Effect.all([Metric.value(rateLimitedCount), Metric.value(retryCount)]).pipe(
+        Effect.map(([rateLimited, retries]) => ({ rateLimited: rateLimited.count, retries: retries.count }))
+      )
+      const before = yield* counts
+      const gate = yield* makeGate
+      // Two 429s, a 503, then an answer: three retries.
+      const answered = withRetries(policy, gate, (attempt) =>
+        attempt <= 2
+          ? Effect.fail(new PicaRateLimitError({ ...request, status: 429, attempts: attempt, retryAfterMillis: 0 }))
+          : attempt === 3
+          ? Effect.fail(new PicaServerError({ ...request, status: 503, attempts: attempt }))
+          : Effect.succeed("answered"))
+      const fiber = yield* Effect.fork(answered)
+      yield* TestClock.adjust(Duration.minutes(1))
+      assert.strictEqual(yield* Fiber.join(fiber), "answered")
+      const { run } = yield* failing(
+        (attempts) => new PicaRateLimitError({ ...request, status: 429, attempts, retryAfterMillis: 0 }),
+        { ...policy, rateLimitRetries: 0 }
+      )
+      yield* Effect.flip(run)
+      const after = yield* counts
+      assert.deepStrictEqual({ rateLimited: after.rateLimited - before.rateLimited, retries: after.retries - before.retries }, {
+        rateLimited: 3,
+        retries: 3
+      })
     }))
 
   it.effect("never retries what is not transient", () =>

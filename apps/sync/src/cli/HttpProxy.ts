@@ -8,6 +8,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Undici from "undici"
+import { UsageError } from "./UsageError.js"
 
 /**
  * The first non-empty of `name` in lowercase, then as given: undici's and curl's order. A value without a
@@ -67,4 +68,9 @@ export const httpClientLayer: Layer.Layer<HttpClient.HttpClient, ConfigError.Con
         ? NodeHttpClient.layerUndici
         : Layer.provide(NodeHttpClient.layerUndiciWithoutDispatcher, Layer.scoped(NodeHttpClient.Dispatcher, proxyDispatcher(settings)))
   )
+)
+
+/** `httpClientLayer` for a command: a proxy variable that is not a URL is a usage error, named and never shown (it may hold a password). */
+export const proxiedHttpClient: Layer.Layer<HttpClient.HttpClient, UsageError> = httpClientLayer.pipe(
+  Layer.mapError((error) => new UsageError({ message: ConfigError.isInvalidData(error) ? error.message : String(error) }))
 )

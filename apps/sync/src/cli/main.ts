@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import { forCli } from "./Advice.js"
 import { checkCommand } from "./check.js"
 import { demoCommand } from "./demo.js"
+import { notifyCommand } from "./notify.js"
 import { queryCommand } from "./query.js"
 import { reportCommand } from "./report.js"
 import { statusCommand } from "./status.js"
@@ -16,7 +17,7 @@ import { tablesCommand } from "./tables.js"
 
 const picasync = Command.make("picasync").pipe(
   Command.withDescription("Mirror the Pica connection inventory into a libSQL database you can query offline"),
-  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, checkCommand, reportCommand, demoCommand])
+  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, checkCommand, reportCommand, notifyCommand, demoCommand])
 )
 
 const isUsageError = (error: unknown) =>

@@ -5,7 +5,6 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { DEFAULT_AUTH_HEADER, DEFAULT_BASE_URL, PicaClient } from "@picasync/client"
 import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -21,8 +20,10 @@ import * as Source from "../Source.js"
 import type * as Sync from "../Sync.js"
 import { forCli } from "./Advice.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
-import { httpClientLayer } from "./HttpProxy.js"
+import { proxiedHttpClient } from "./HttpProxy.js"
 import { interval } from "./interval.js"
+import { deliverQueued, type NotifySettings, notifyFlags, notifySettings } from "./notify.js"
+import * as MetricsFile from "./MetricsFile.js"
 import * as Mirror from "./Mirror.js"
 import { printRun } from "./Output.js"
 import { UsageError } from "./UsageError.js"
@@ -36,6 +37,8 @@ export interface SyncSettings {
   readonly sync: Sync.SyncOptions
   /** How long one request keeps retrying transient failures, and the longest wait between two attempts. */
   readonly retry: { readonly retryFor: Duration.Duration; readonly retryMaxDelay: Duration.Duration }
+  /** Where each run's changes are notified, if anywhere. */
+  readonly notify?: NotifySettings | undefined
 }
 
 /** Attempts are bounded by `--retry-for`; this only keeps the count finite. */
@@ -43,11 +46,6 @@ const MAX_RETRIES = 10_000
 
 /** What a scheduled job needs: a 90-second outage of the API ridden out, backing off to 20 s between attempts. */
 export const defaultRetry: SyncSettings["retry"] = { retryFor: Duration.minutes(3), retryMaxDelay: Duration.seconds(20) }
-
-/** A proxy variable that is not a URL is a usage error, named and never shown (it may hold a password). */
-const proxiedHttpClient = httpClientLayer.pipe(
-  Layer.mapError((error) => new UsageError({ message: ConfigError.isInvalidData(error) ? error.message : String(error) }))
-)
 
 /**
  * The sync engine over the migrated mirror and the API client, and a progress display, for `settings`;
@@ -58,7 +56,7 @@ export const syncLayer = (
   http: Layer.Layer<HttpClient.HttpClient, UsageError> = proxiedHttpClient
 ) =>
   Layer.mergeAll(
-    PicaSync.layer(settings.sync).pipe(Layer.provideMerge(Mirror.writable(settings.database)), Layer.provide(PicaClient.layer({
+    PicaSync.layer({ ...settings.sync, notify: settings.notify?.kinds }).pipe(Layer.provideMerge(Mirror.writable(settings.database)), Layer.provide(PicaClient.layer({
       secretKey: settings.secretKey,
       baseUrl: settings.baseUrl,
       authHeader: settings.authHeader,
@@ -128,7 +126,9 @@ const options = {
     Options.optional,
     Options.withDescription("Sync again on this interval (30s, 5m, 1h) until SIGINT or SIGTERM")
   ),
-  json: Options.boolean("json").pipe(Options.withDescription("Print each run as a JSON object instead of a line"))
+  metricsFile: MetricsFile.flag,
+  json: Options.boolean("json").pipe(Options.withDescription("Print each run as a JSON object instead of a line")),
+  ...notifyFlags
 }
 
 type Parsed = Command.Command.ParseConfig<typeof options>
@@ -170,27 +170,37 @@ const settingsFrom = (parsed: Parsed) =>
         pageSize: yield* positive("--page-size", parsed.pageSize),
         wait: parsed.wait
       },
-      retry: { retryFor, retryMaxDelay }
+      retry: { retryFor, retryMaxDelay },
+      notify: Option.getOrUndefined(yield* notifySettings(parsed))
     }
     const watch = yield* Effect.transposeMapOption(parsed.watch, (value) => interval("--watch", value))
-    return { settings, watch }
+    const metricsFile = yield* Effect.transposeMapOption(parsed.metricsFile, MetricsFile.checked)
+    return { settings, watch, metricsFile }
   })
 
 export const syncCommand = Command.make("sync", options, (parsed) =>
   Effect.gen(function*() {
-    const { settings, watch } = yield* settingsFrom(parsed)
+    const { settings, watch, metricsFile } = yield* settingsFrom(parsed)
     const runOptions = { wait: settings.sync.wait }
+    // After a run commits, its notifications (and any an earlier process left queued) go out.
+    const notify = settings.notify === undefined ? Effect.void : deliverQueued(settings.notify)
     const program = Effect.flatMap(PicaSync, (sync) =>
       Option.match(watch, {
-        onNone: () => Effect.flatMap(sync.run(runOptions), (run) => printRun(run, parsed.json)),
-        // Each run printed; a failed one logged, and the next one still happens.
+        onNone: () => Effect.flatMap(sync.run(runOptions), (run) => Effect.zipRight(printRun(run, parsed.json), notify)),
+        // Each run printed; a failed one, or notifications left undelivered, logged, and the next run still happens.
         onSome: (every) =>
           sync.watch(Schedule.spaced(every), runOptions).pipe(
             Stream.runForEach(Either.match({
               onLeft: (error) => Effect.logError(`sync failed: ${forCli(error)}`),
-              onRight: (run) => printRun(run, parsed.json)
+              onRight: (run) =>
+                Effect.zipRight(printRun(run, parsed.json), notify.pipe(Effect.catchAll((error) => Effect.logError(forCli(error)))))
             }))
           )
       }))
-    yield* Effect.provide(program, syncLayer(settings))
+    // Each run's figures to the metrics file, whichever way it ends.
+    const observed = Option.match(metricsFile, {
+      onNone: () => program,
+      onSome: (file) => Effect.updateService(program, PicaSync, (sync) => MetricsFile.observed(sync, file, settings.sync.source))
+    })
+    yield* Effect.provide(observed, Layer.merge(syncLayer(settings), proxiedHttpClient))
   })).pipe(Command.withDescription("Mirror every Pica connection (active and inactive) into the database, atomically"))

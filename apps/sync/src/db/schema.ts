@@ -174,3 +174,28 @@ export const unreadableRows = sqliteTable(
   },
   (table) => [index("unreadable_rows_run_idx").on(table.runId)]
 )
+
+/**
+ * Change notifications waiting to be sent, written in the mirror's transaction (a rolled-back run
+ * leaves none) and marked delivered only once the receiver answered 2xx: never lost, never invented.
+ */
+export const notificationOutbox = sqliteTable(
+  "notification_outbox",
+  {
+    /** Random, fixed once written: the same on every redelivery, so a receiver deduplicates by it. */
+    id: text("id").primaryKey(),
+    /** The `connection_changes` row it tells of; events go out in this order. */
+    changeId: integer("change_id").notNull().unique(),
+    runId: integer("run_id").notNull(),
+    source: text("source").notNull(),
+    kind: text("kind", { enum: changeKinds }).notNull(),
+    /** The event as sent, but for its `id`. */
+    payload: text("payload").notNull(),
+    createdAt: text("created_at").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    lastAttemptAt: text("last_attempt_at"),
+    deliveredAt: text("delivered_at")
+  },
+  (table) => [index("notification_outbox_pending_idx").on(table.deliveredAt, table.changeId)]
+)

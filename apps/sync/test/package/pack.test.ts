@@ -3,7 +3,9 @@ import { MockPica } from "@picasync/mock"
 import { Effect, Exit, Scope } from "effect"
 import { execFile } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
 import { createRequire } from "node:module"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -147,7 +149,28 @@ describe("the packed packages, installed with npm alone", () => {
       const demoRuns = await rows(join(dir, "demo.db"), "SELECT status FROM sync_runs WHERE source = 'demo' ORDER BY id")
       assert.deepStrictEqual(demoRuns, [{ status: "succeeded" }, { status: "succeeded" }])
 
-      await picasync(["sync", "--db", join(dir, "mirror.db")], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
+      // With a collector to send its spans to: the exporter bundled into the bin, loaded only when asked for.
+      const traces: Array<string> = []
+      const collector = createServer((request, response) => {
+        let body = ""
+        request.on("data", (chunk) => (body += chunk))
+        request.on("end", () => {
+          traces.push(body)
+          response.end("{}")
+        })
+      })
+      await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve))
+      try {
+        const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`
+        await picasync(["sync", "--db", join(dir, "mirror.db")], {
+          PICA_SECRET_KEY: mock.secret,
+          PICA_BASE_URL: mock.url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint
+        })
+      } finally {
+        collector.close()
+      }
+      assert.include(traces.join("\n"), "\"Sync.run\"")
       const listed = (await Effect.runPromise(mock.inventory)).length
       const [mirrored] = await rows(join(dir, "mirror.db"), "SELECT count(*) AS live FROM connections WHERE deleted_at IS NULL")
       assert.strictEqual(mirrored!.live, listed)

@@ -1,0 +1,110 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { and, asc, count, inArray, isNull, sql } from "drizzle-orm"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import { createHmac } from "node:crypto"
+import { displayUrl } from "./db/DatabaseUrl.js"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import { notificationOutbox } from "./db/schema.js"
+import { isoNow } from "./Now.js"
+
+/** Where change notifications go: a URL that takes `POST { "events": [ … ] }`. */
+export interface Target {
+  readonly url: string
+  /** Signs each body: `x-picasync-signature: sha256=<hex HMAC-SHA256 of the body>`. */
+  readonly secret?: Redacted.Redacted<string> | undefined
+  /** How a failed POST is tried again before the batch is left pending. Default: 4 more times over about 8 s. */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
+}
+
+/** Some notifications could not be delivered: they stay queued, with their last error. */
+export class NotifyError extends Schema.TaggedError<NotifyError>()("NotifyError", {
+  at: Schema.String,
+  reason: Schema.String,
+  pending: Schema.Number
+}) {
+  override get message() {
+    return `could not deliver change notifications to ${this.at}: ${this.reason}; ${this.pending} wait in undelivered_notifications and go with the next sync or picasync notify`
+  }
+}
+
+/** Events per POST: a receiver answers each batch, and a batch is marked delivered as a whole. */
+const BATCH_SIZE = 100
+const REQUEST_TIMEOUT = Duration.seconds(10)
+const defaultRetry = Schedule.exponential(Duration.millis(500)).pipe(Schedule.intersect(Schedule.recurs(4)))
+
+/** `sha256=<hex>` of `body`, as the receiver recomputes it with the shared secret. */
+export const signature = (body: string, secret: Redacted.Redacted<string>) =>
+  `sha256=${createHmac("sha256", Redacted.value(secret)).update(body).digest("hex")}`
+
+const pendingRows = Effect.flatMap(MirrorDatabase, (db) =>
+  db.query("notify", (orm) =>
+    orm.select({ id: notificationOutbox.id, payload: notificationOutbox.payload }).from(notificationOutbox)
+      .where(isNull(notificationOutbox.deliveredAt)).orderBy(asc(notificationOutbox.changeId)).limit(BATCH_SIZE)))
+
+const pendingCount = Effect.flatMap(MirrorDatabase, (db) =>
+  Effect.map(
+    db.query("notify", (orm) => orm.select({ n: count() }).from(notificationOutbox).where(isNull(notificationOutbox.deliveredAt))),
+    ([row]) => row?.n ?? 0
+  ))
+
+/** Marks the batch delivered, or counts a failed attempt on it with its error. */
+const record = (ids: ReadonlyArray<string>, outcome: { readonly delivered: true } | { readonly error: string }) =>
+  Effect.gen(function*() {
+    const db = yield* MirrorDatabase
+    const now = yield* isoNow
+    const where = and(inArray(notificationOutbox.id, [...ids]), isNull(notificationOutbox.deliveredAt))
+    yield* db.query("notify", (orm) =>
+      orm.update(notificationOutbox).set(
+        "delivered" in outcome
+          ? { deliveredAt: now, lastAttemptAt: now, attempts: sql`${notificationOutbox.attempts} + 1` }
+          : { lastError: outcome.error, lastAttemptAt: now, attempts: sql`${notificationOutbox.attempts} + 1` }
+      ).where(where))
+  })
+
+/** One POST of `body`; anything but a 2xx answer within the timeout is a failure with a one-line reason. */
+const post = (target: Target, body: string) =>
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    const request = HttpClientRequest.post(target.url).pipe(
+      HttpClientRequest.bodyText(body, "application/json"),
+      target.secret === undefined ? (request) => request : HttpClientRequest.setHeader("x-picasync-signature", signature(body, target.secret))
+    )
+    const response = yield* http.execute(request).pipe(
+      Effect.timeoutFail({ duration: REQUEST_TIMEOUT, onTimeout: () => `no answer within ${Duration.format(REQUEST_TIMEOUT)}` }),
+      Effect.mapError((error) => (typeof error === "string" ? error : `no answer (${error._tag})`))
+    )
+    if (response.status < 200 || response.status > 299) return yield* Effect.fail(`HTTP ${response.status}`)
+  }).pipe(Effect.scoped)
+
+/**
+ * Sends every notification still queued, oldest first, a batch per POST, each tried again on
+ * `target.retry`; a batch is marked delivered once answered 2xx. Stops at the first batch that stays
+ * undelivered (`NotifyError`), so order holds. A receiver deduplicates redeliveries by event `id`.
+ */
+export const deliver = Effect.fn("Notify.deliver")(function*(target: Target) {
+  let delivered = 0
+  while (true) {
+    const batch = yield* pendingRows
+    if (batch.length === 0) return { delivered }
+    const events = batch.map((row) => ({ id: row.id, ...(JSON.parse(row.payload) as Record<string, unknown>) }))
+    const body = JSON.stringify({ events })
+    const ids = batch.map((row) => row.id)
+    const sent = yield* post(target, body).pipe(Effect.retry(target.retry ?? defaultRetry), Effect.either)
+    if (sent._tag === "Left") {
+      yield* record(ids, { error: sent.left })
+      return yield* new NotifyError({ at: displayUrl(target.url), reason: sent.left, pending: yield* pendingCount })
+    }
+    yield* record(ids, { delivered: true })
+    delivered += batch.length
+  }
+})
+
+/** How many notifications wait to be delivered. */
+export const pending = Effect.fn("Notify.pending")(function*() {
+  return yield* pendingCount
+})
