@@ -103,8 +103,3 @@ export const deliver = Effect.fn("Notify.deliver")(function*(target: Target) {
     delivered += batch.length
   }
 })
-
-/** How many notifications wait to be delivered. */
-export const pending = Effect.fn("Notify.pending")(function*() {
-  return yield* pendingCount
-})

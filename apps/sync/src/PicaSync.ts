@@ -56,6 +56,10 @@ export interface Service {
   ) => Stream.Stream<Either.Either<SyncRun, SyncError>, never, R>
 }
 
+/** `watch` over `run`: now, then on each recurrence of the schedule, each outcome an `Either`. */
+export const watchOf = (run: Service["run"]): Service["watch"] => (schedule, options) =>
+  Stream.repeatEffectWithSchedule(Effect.either(run(options)), schedule)
+
 /** Builds the sync engine over the `PicaClient` and the `MirrorDatabase` (migrated) the application provides. */
 export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const client = yield* PicaClient
@@ -72,9 +76,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       Effect.provideService(MirrorDatabase, database)
     )
   })
-  const watch = <Out, R>(schedule: Schedule.Schedule<Out, unknown, R>, runOptions?: RunOptions) =>
-    Stream.repeatEffectWithSchedule(Effect.either(run(runOptions)), schedule)
-  return identity<Service>({ run, watch })
+  return identity<Service>({ run, watch: watchOf(run) })
 })
 
 export const layer = (options: Options = {}): Layer.Layer<PicaSync, never, PicaClient | MirrorDatabase> =>

@@ -8,11 +8,10 @@ import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
-import type * as PicaSync from "../PicaSync.js"
+import * as PicaSync from "../PicaSync.js"
 import type { SyncRun } from "../SyncRun.js"
 import { UsageError } from "./UsageError.js"
 
@@ -186,9 +185,5 @@ export const observed = (engine: PicaSync.Service, file: string, source: string)
           Effect.catchAll((error) => Effect.logError(`${flagName}: ${error.message}`))
         )
       })))
-  return {
-    run,
-    // As `PicaSync.watch`, over the observed runs.
-    watch: (schedule, options) => Stream.repeatEffectWithSchedule(Effect.either(run(options)), schedule)
-  }
+  return { run, watch: PicaSync.watchOf(run) }
 }

@@ -63,7 +63,7 @@ export const databaseUrl = (value: string) => {
     ? Effect.succeed(value)
     : Effect.fail(
       new UsageError({
-        message: `--db (or PICASYNC_DB) must be a file path, a file: URL or a libsql://, https:// URL; got "${value}"`
+        message: `--db (or PICASYNC_DB) must be a file path, a file: URL or a libSQL server URL (libsql://, https://, http://, wss://, ws://); got "${value}"`
       })
     )
 }

@@ -151,13 +151,14 @@ export const make: (
     const context: FailureContext = { at: location, secrets: [options.url, ...(token === undefined ? [] : [token])] }
     const failure = (operation: string) => failureIn(operation, context)
     const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
+    /** A call to the server without an answer in time fails, so a wedged server cannot hold a command forever. */
+    const answeredInTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnreachable, R> =>
+      Effect.timeoutFail(effect, {
+        duration: timeout,
+        onTimeout: () => new DatabaseUnreachable({ at: location, reason: `no answer within ${Duration.format(timeout)}` })
+      })
     if (options.replica?.refresh === true) {
-      yield* refreshReplica(options, context).pipe(
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () => new DatabaseUnreachable({ at: location, reason: `no answer within ${Duration.format(timeout)}` })
-        })
-      )
+      yield* answeredInTime(refreshReplica(options, context))
     }
     yield* checkExists(options)
     const client = yield* Effect.acquireRelease(
@@ -169,14 +170,8 @@ export const make: (
     const currentTransaction = yield* FiberRef.make(Option.none<Orm>())
     const file = localPath(options.url) !== undefined
     const remote = !file && options.replica === undefined
-    /** A remote call without an answer in time fails, so a wedged server cannot hold a command forever. */
     const timed = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnreachable, R> =>
-      remote
-        ? Effect.timeoutFail(effect, {
-          duration: timeout,
-          onTimeout: () => new DatabaseUnreachable({ at: location, reason: `no answer within ${Duration.format(timeout)}` })
-        })
-        : effect
+      remote ? answeredInTime(effect) : effect
     const call = <A>(operation: string, run: () => Promise<A>) => timed(Effect.tryPromise({ try: run, catch: failure(operation) }))
 
     /** Per-connection settings, so set again on every fresh connection. */
@@ -220,19 +215,6 @@ export const make: (
           onSome: (tx) => call(operation, () => run(tx))
         }))
 
-    /**
-     * Opens a transaction, interruptibly: one that opens after its caller was interrupted is closed
-     * at once, so a command stops while the server makes it wait for the write lock.
-     */
-    const begin = (operation: string, mode: "write" | "read") =>
-      timed(Effect.tryPromise({
-        try: (signal) =>
-          client.transaction(mode).then((tx) => {
-            if (signal.aborted) tx.close()
-            return tx
-          }),
-        catch: failure(`${operation} (begin)`)
-      }))
     /** Rolls back explicitly, so a libSQL server ends it now rather than when the stream expires. */
     const end = (tx: Transaction) =>
       (tx.closed ? Effect.void : Effect.tryPromise(() => tx.rollback())).pipe(
@@ -240,35 +222,46 @@ export const make: (
         Effect.ignore,
         Effect.ensuring(Effect.sync(() => tx.close()))
       )
-    const within = <A, E, R>(tx: Transaction, effect: Effect.Effect<A, E, R>) =>
-      Effect.acquireUseRelease(Effect.succeed(tx), () => effect, end)
+
+    /**
+     * Runs `use` in a transaction of `mode`, always ended by `end`. It opens interruptibly, so a command
+     * stops while the server makes it wait for the write lock; one that opens after its caller was
+     * interrupted is closed at once.
+     */
+    const inTransaction = <A, E, R>(operation: string, mode: "write" | "read", use: (tx: Transaction) => Effect.Effect<A, E, R>) =>
+      Effect.acquireUseRelease(
+        Effect.interruptible(timed(Effect.tryPromise({
+          try: (signal) =>
+            client.transaction(mode).then((tx) => {
+              if (signal.aborted) tx.close()
+              return tx
+            }),
+          catch: failure(`${operation} (begin)`)
+        }))),
+        use,
+        end
+      )
 
     const transaction = <A, E, R>(
       operation: string,
       effect: Effect.Effect<A, E, R>
     ): Effect.Effect<A, E | DatabaseFailure, R> =>
       permit.withPermits(1)(waitOutContention(
-        Effect.flatMap(Effect.interruptible(begin(operation, "write")), (tx) =>
-          within(
-            tx,
-            effect.pipe(
-              // A libSQL transaction runs statements exactly like a client does.
-              Effect.locally(currentTransaction, Option.some(drizzle({ client: tx as unknown as Client, schema }))),
-              Effect.zipLeft(call(`${operation} (commit)`, () => tx.commit()))
-            )
+        inTransaction(operation, "write", (tx) =>
+          effect.pipe(
+            // A libSQL transaction runs statements exactly like a client does.
+            Effect.locally(currentTransaction, Option.some(drizzle({ client: tx as unknown as Client, schema }))),
+            Effect.zipLeft(call(`${operation} (commit)`, () => tx.commit()))
           ))
       )).pipe(Effect.withSpan(`Database.transaction ${operation}`))
 
     // A local file or replica is also put in `PRAGMA query_only`, so SQLite itself refuses any write.
     const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseFailure> =>
       permit.withPermits(1)(
-        Effect.flatMap(Effect.interruptible(begin(operation, "read")), (tx) =>
-          within(
-            tx,
-            Effect.zipRight(
-              remote ? Effect.void : call(`${operation} (begin)`, () => tx.execute("PRAGMA query_only = ON")),
-              call(operation, () => run(tx))
-            )
+        inTransaction(operation, "read", (tx) =>
+          Effect.zipRight(
+            remote ? Effect.void : call(`${operation} (begin)`, () => tx.execute("PRAGMA query_only = ON")),
+            call(operation, () => run(tx))
           ))
       ).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
 

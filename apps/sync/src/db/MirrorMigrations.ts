@@ -42,18 +42,18 @@ const journal = (folder: string) =>
   })
 
 /**
- * The migrations in `folder` the database lacks, read without writing: all of them when the
- * database has never been migrated.
+ * The migrations in `folder`, and those the database lacks, read without writing: all of them when
+ * the database has never been migrated.
  */
 const pending = Effect.fn("MirrorMigrations.pending")(function*(folder: string) {
   const db = yield* MirrorDatabase
   const entries = yield* journal(folder)
   const tables = yield* db.query("schema check", (orm) =>
     orm.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`))
-  if (tables.length === 0) return entries
+  if (tables.length === 0) return { entries, lacking: entries }
   const [last] = yield* db.query("schema check", (orm) =>
     orm.all<{ created: number }>(sql`SELECT max(created_at) AS created FROM __drizzle_migrations`))
-  return entries.filter((entry) => entry.when > Number(last?.created ?? 0))
+  return { entries, lacking: entries.filter((entry) => entry.when > Number(last?.created ?? 0)) }
 })
 
 /**
@@ -62,7 +62,7 @@ const pending = Effect.fn("MirrorMigrations.pending")(function*(folder: string) 
  */
 export const run = Effect.fn("MirrorMigrations.run")(function*(folder: string) {
   const db = yield* MirrorDatabase
-  if ((yield* pending(folder)).length === 0) return
+  if ((yield* pending(folder)).lacking.length === 0) return
   // Two processes opening a fresh database race to migrate; the loser's retry finds the work done.
   yield* db.query("migration", (orm) => migrate(orm, { migrationsFolder: folder })).pipe(Effect.retry({ times: 1 }))
 })
@@ -73,8 +73,7 @@ export const run = Effect.fn("MirrorMigrations.run")(function*(folder: string) {
  */
 export const check = Effect.fn("MirrorMigrations.check")(function*(folder: string) {
   const db = yield* MirrorDatabase
-  const lacking = yield* pending(folder)
-  const entries = yield* journal(folder)
+  const { entries, lacking } = yield* pending(folder)
   if (lacking.length === entries.length) return yield* new MirrorMissing({ at: db.location })
   if (lacking.length > 0) return yield* new MirrorOutdated({ at: db.location, needs: lacking[0]!.tag })
 })
