@@ -1,4 +1,4 @@
-// `pnpm build`'s last step: the CLI and the library entry as one ES module each. The CLI starts in a
+// `pnpm build`'s last step: the CLI as one script and the library entry as one ES module. The CLI starts in a
 // fraction of the time Node takes to resolve and load the hundreds of modules of its dependencies one
 // by one; both carry the workspace code they need (`@picasync/client`, and `@picasync/mock` for the
 // demo), which is not published, so the packed tarball installs from the registry alone.
@@ -16,14 +16,19 @@ const shared = {
 }
 
 await Promise.all([
+  // What the bin runs: `--version` alone, or the CLI bundle through V8's code cache (src/launcher.ts).
+  build({ ...shared, entryPoints: ["src/launcher.ts"], outfile: "dist/bin.js", sourcemap: false }),
+  // The CLI as one CommonJS script, the form V8's code cache takes (`vm.Script`).
   build({
     ...shared,
     entryPoints: ["src/bin.ts"],
-    outfile: "dist/bin.js",
+    outfile: "dist/cli.cjs",
+    format: "cjs",
     // libSQL loads a native addon at run time, and its Hrana client WebSockets: they stay in node_modules.
     external: ["@libsql/*"],
-    // Bundled CommonJS dependencies call `require`, which an ES module lacks.
-    banner: { js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);" }
+    // `import.meta.url` of the bundled sources is the bundle's own URL, as it was in an ES module.
+    define: { "import.meta.url": "__bundleUrl" },
+    banner: { js: "const __bundleUrl = require(\"node:url\").pathToFileURL(__filename).href;" }
   }),
   build({
     ...shared,

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"

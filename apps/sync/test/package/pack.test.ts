@@ -37,7 +37,11 @@ const MINUTE = 60_000
 const baseEnv = Object.fromEntries(
   Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_|INIT_CWD$|NODE_OPTIONS$|VITEST)/i.test(name))
 )
-const cliEnv = Object.fromEntries(Object.entries(baseEnv).filter(([name]) => !/^(https?|no|all)_proxy$/i.test(name)))
+const cliEnv: Record<string, string | undefined> = {
+  ...Object.fromEntries(Object.entries(baseEnv).filter(([name]) => !/^(https?|no|all)_proxy$/i.test(name))),
+  // The CLI's code cache goes here rather than into the home directory of whoever runs the tests.
+  PICASYNC_CACHE_DIR: join(work, "cache")
+}
 
 interface Ran {
   readonly stdout: string
@@ -118,7 +122,7 @@ describe("the packed packages, installed with npm alone", () => {
     assert.notInclude(JSON.stringify(pkg.exports), "@picasync/source")
     assert.strictEqual(pkg.engines.node, ">=20.19")
     assert.strictEqual(pkg.license, "MIT")
-    for (const file of ["LICENSE", "README.md", "dist/bin.js", "dist/index.js", "dist/index.d.ts", "drizzle/meta/_journal.json"]) {
+    for (const file of ["LICENSE", "README.md", "dist/bin.js", "dist/cli.cjs", "dist/index.js", "dist/index.d.ts", "drizzle/meta/_journal.json"]) {
       assert.isTrue(existsSync(join(installed, file)), file)
     }
     // Only the bundles are JavaScript; the CLI's sources and declarations stay out.
@@ -145,7 +149,16 @@ describe("the packed packages, installed with npm alone", () => {
 
       assert.strictEqual((await picasync(["--version"])).stdout.trim(), version)
 
-      await picasync(["demo", "--db", join(dir, "demo.db")])
+      // The CLI's code cache: written by the first command, taken by the next; an unusable directory costs nothing.
+      const cache = { PICASYNC_CACHE_DIR: join(dir, "cache") }
+      await picasync(["demo", "--db", join(dir, "demo.db")], cache)
+      const cached = readdirSync(cache.PICASYNC_CACHE_DIR)
+      assert.lengthOf(cached, 1)
+      assert.match(cached[0]!, new RegExp(`^cli-v${major}\\.[\\d.]+-x64-\\d+\\.v8cache$`))
+      const query = ["query", "SELECT count(*) AS runs FROM sync_runs", "--db", join(dir, "demo.db"), "--format", "json"]
+      assert.deepStrictEqual(JSON.parse((await picasync(query, cache)).stdout), [{ runs: 2 }])
+      assert.deepStrictEqual(readdirSync(cache.PICASYNC_CACHE_DIR), cached)
+      assert.deepStrictEqual(JSON.parse((await picasync(query, { PICASYNC_CACHE_DIR: join(dir, "demo.db") })).stdout), [{ runs: 2 }])
       const demoRuns = await rows(join(dir, "demo.db"), "SELECT status FROM sync_runs WHERE source = 'demo' ORDER BY id")
       assert.deepStrictEqual(demoRuns, [{ status: "succeeded" }, { status: "succeeded" }])
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * What the `picasync` bin runs (`dist/bin.js`). `--version` is answered from `package.json` without
+ * loading the CLI. Every other command loads the CLI bundle (`dist/cli.cjs`, built from `bin.ts`)
+ * through V8's code cache, kept per user: a command then starts without compiling 3 MB of JavaScript.
+ * The cache is only an optimisation: one that is missing, stale, unreadable or unwritable costs
+ * a normal start, never a failed command.
+ */
+import * as fs from "node:fs"
+import { createRequire } from "node:module"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as vm from "node:vm"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const bundle = path.join(here, "cli.cjs")
+
+const version = (): string => JSON.parse(fs.readFileSync(path.join(here, "../package.json"), "utf8")).version
+
+/** `PICASYNC_CACHE_DIR`, else `$XDG_CACHE_HOME/picasync`, else `~/.cache/picasync`. */
+const cacheDirectory = (): string =>
+  process.env.PICASYNC_CACHE_DIR ||
+  path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "picasync")
+
+/** Read, or undefined when there is none yet (or it cannot be read: the CLI then compiles as usual). */
+const readCache = (file: string): Buffer | undefined => {
+  try {
+    return fs.readFileSync(file)
+  } catch {
+    return undefined
+  }
+}
+
+/** Written through a temporary file and a rename, so a concurrent start never reads half a cache. */
+const writeCache = (file: string, data: Buffer) => {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const temporary = `${file}.${process.pid}.tmp`
+    fs.writeFileSync(temporary, data)
+    fs.renameSync(temporary, file)
+  } catch {
+    // A read-only home or a full disk: the next start compiles again, which is all a cache saves.
+  }
+}
+
+const run = () => {
+  // The shebang line is not JavaScript inside the CommonJS wrapper.
+  const source = fs.readFileSync(bundle, "utf8").replace(/^#!.*/, "")
+  // V8 refuses a cache made by another Node or for another bundle; the name keeps them apart anyway.
+  const cacheFile = path.join(cacheDirectory(), `cli-${process.version}-${process.arch}-${source.length}.v8cache`)
+  const cachedData = readCache(cacheFile)
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData
+  })
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    // Made at exit, so the cache also holds the functions this command compiled while it ran.
+    process.once("exit", () => writeCache(cacheFile, script.createCachedData()))
+  }
+  const module = { exports: {} }
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, here)
+}
+
+if (process.argv.length === 3 && process.argv[2] === "--version") {
+  process.stdout.write(`${version()}\n`)
+} else {
+  run()
+}
