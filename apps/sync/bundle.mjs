@@ -24,8 +24,8 @@ await Promise.all([
     entryPoints: ["src/bin.ts"],
     outfile: "dist/cli.cjs",
     format: "cjs",
-    // libSQL loads a native addon at run time, and its Hrana client WebSockets: they stay in node_modules.
-    external: ["@libsql/*"],
+    // libSQL loads a native addon at run time (libsql), and its Hrana client WebSockets: they stay in node_modules.
+    external: ["@libsql/*", "libsql"],
     // `import.meta.url` of the bundled sources is the bundle's own URL, as it was in an ES module.
     define: { "import.meta.url": "__bundleUrl" },
     banner: { js: "const __bundleUrl = require(\"node:url\").pathToFileURL(__filename).href;" }
@@ -37,6 +37,6 @@ await Promise.all([
     outfile: "dist/index.js",
     // An Effect library shares `effect`, `@effect/*` and Drizzle with the application (peer
     // dependencies) and loads libSQL's native addon and Hrana client from node_modules (dependencies).
-    external: ["effect", "@effect/*", "drizzle-orm", "@libsql/*"]
+    external: ["effect", "@effect/*", "drizzle-orm", "@libsql/*", "libsql"]
   })
 ])

@@ -60,8 +60,13 @@ const recordChanges = (run: StagedRun) => ({
     SELECT ${run.runId}, ${run.source}, id, 'deleted', ${run.now} FROM connections WHERE ${missingFromStaging(run)}`
 })
 
-/** A text field of the row, or NULL when it is absent, null or not text (a row the client could not read). */
-const text = (field: string) => sql.raw(`CASE WHEN json_type(s.raw, '$.${field}') = 'text' THEN s.raw ->> '$.${field}' END`)
+/**
+ * A text field of the row, or NULL when it is absent, null or not text. A row the client read has only
+ * text or null there, so one lookup does; a row it could not read (`decode_issue`) may hold anything.
+ */
+const text = (field: string) =>
+  sql.raw(`CASE WHEN s.decode_issue IS NULL THEN s.raw ->> '$.${field}'
+    WHEN json_type(s.raw, '$.${field}') = 'text' THEN s.raw ->> '$.${field}' END`)
 
 /** Inserts new rows and rewrites only those whose content changed or that come back from a tombstone. */
 const upsertConnections = (run: StagedRun) =>
@@ -71,9 +76,11 @@ const upsertConnections = (run: StagedRun) =>
     SELECT ${run.source}, s.id, ${text("key")}, ${text("platform")}, ${text("platformVersion")}, ${text("name")},
       ${text("type")}, ${text("environment")}, ${text("identity")}, ${text("identityType")}, ${text("description")},
       ${text("state")}, ${text("version")},
-      CASE json_type(s.raw, '$.active') WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE s.listed_active END,
+      CASE WHEN s.decode_issue IS NULL THEN coalesce(s.raw ->> '$.active', s.listed_active)
+        ELSE CASE json_type(s.raw, '$.active') WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE s.listed_active END END,
       ${text("createdAt")},
-      CASE WHEN json_type(s.raw, '$.tags') = 'array' THEN s.raw -> '$.tags' ELSE '[]' END,
+      CASE WHEN s.decode_issue IS NULL THEN coalesce(nullif(s.raw -> '$.tags', 'null'), '[]')
+        WHEN json_type(s.raw, '$.tags') = 'array' THEN s.raw -> '$.tags' ELSE '[]' END,
       s.raw, s.content_hash, s.decode_issue, ${run.now}, ${run.now}, NULL
     FROM staged_connections s WHERE ${changed(run)}
     ON CONFLICT (source, id) DO UPDATE SET
@@ -127,9 +134,9 @@ export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
   const record = recordChanges(run)
   const statements: ReadonlyArray<SQL> = [
     record.upserts,
-    ...(run.tombstone ? [record.tombstones] : []),
+    // Tombstones before the upsert: the rows it inserts are staged, so the scan for missing ones skips them.
+    ...(run.tombstone ? [record.tombstones, tombstoneMissing(run)] : []),
     upsertConnections(run),
-    ...(run.tombstone ? [tombstoneMissing(run)] : []),
     ...replaceTags(run),
     ...(run.notify !== undefined && run.notify.length > 0 ? [queueNotifications(run, run.notify)] : [])
   ]

@@ -26,7 +26,7 @@ export interface Options {
   readonly source?: string | undefined
   /** Pages (or single connections) requested at once. Default 4. */
   readonly concurrency?: number | undefined
-  /** Rows per page. Default 100; the client's `pageSize` should match. */
+  /** Rows per page the sync asks for. Default 100. */
   readonly pageSize?: number | undefined
   /**
    * Queue these kinds of change as notifications in `notification_outbox`, in each run's transaction;

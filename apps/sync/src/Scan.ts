@@ -12,7 +12,7 @@ import * as UnreadableRows from "./UnreadableRows.js"
 export interface FetchOptions {
   /** Pages (or single connections) requested at once. */
   readonly concurrency: number
-  /** Rows per page the client asks for; only used to estimate progress. */
+  /** Rows per page asked for. */
   readonly pageSize: number
 }
 
@@ -74,33 +74,62 @@ const probeTotals = Effect.flatMap(PicaClient, (client) =>
     concurrency: "unbounded"
   }))
 
+/** A page and the listing it belongs to. */
+interface ListedPage {
+  readonly active: boolean
+  readonly page: ConnectionsPage
+}
+
+/** A page with no row: past the listing's last one (the server counts rows it never lists). Skipped. */
+const isEmpty = (page: ConnectionsPage) => page.rows.length === 0 && page.unreadable.length === 0
+
+const fetchPage = (options: FetchOptions) => (active: boolean, page: number) =>
+  Effect.flatMap(PicaClient, (client) =>
+    Effect.map(client.listConnections({ active, limit: options.pageSize, page }), (fetched): ListedPage => ({ active, page: fetched })))
+
+/** Page 1 of both listings, at once: each tells how many pages follow, and the listing's total before the scan. */
+const firstPages = (options: FetchOptions) =>
+  Effect.forEach(listings, (active) => fetchPage(options)(active, 1), { concurrency: "unbounded" })
+
+/**
+ * The pages after `first` of both listings as one stream, in order, fetched `concurrency` at a time
+ * across both: no listing waits for the other's last round.
+ */
+const laterPages = (options: FetchOptions, first: ReadonlyArray<ListedPage>) =>
+  Stream.fromIterable(first.flatMap(({ active, page }) =>
+    isEmpty(page) ? [] : Array.from({ length: Math.max(0, page.pages - 1) }, (_, i) => ({ active, page: i + 2 }))
+  )).pipe(
+    Stream.mapEffect(({ active, page }) => fetchPage(options)(active, page), { concurrency: options.concurrency }),
+    Stream.filter(({ page }) => !isEmpty(page))
+  )
+
+/** Pages fetched ahead of staging, so fetching goes on while a batch is written. */
+const PAGES_AHEAD = 64
+
 /** Pages through both listings once, staging every row; repeats are absorbed by id. */
 const scan = Effect.fn("Scan.scan")(function*(run: FetchRun, label: string) {
   const { options, runId, source } = run
-  const client = yield* PicaClient
   const progress = yield* Progress.current
-  const before = yield* probeTotals
-  yield* progress.begin(label, before.reduce((pages, total) => pages + Math.ceil(total / options.pageSize), 0))
-  const seen = yield* Effect.forEach(listings, (active) => {
-    const totals = new Set<number>()
-    return client.streamPages({ active }, { concurrency: options.concurrency }).pipe(
-      Stream.tap((page) => {
-        totals.add(page.total)
-        const served = page.rows.length + page.unreadable.length
-        return count(run, (s) => ({ pagesFetched: s.pagesFetched + 1, rowsFetched: s.rowsFetched + served }))
-          .pipe(Effect.zipRight(progress.advance(served)))
-      }),
-      Stream.mapEffect(pageRows(run, active)),
-      Stream.flattenIterables,
-      stageInBatches(runId, source),
-      Effect.as(totals)
-    )
-  })
+  const first = yield* firstPages(options)
+  yield* progress.begin(label, first.reduce((pages, { page }) => pages + Math.max(1, page.pages), 0))
+  const totals = new Map(listings.map((active) => [active, new Set<number>()]))
+  yield* Stream.concat(Stream.fromIterable(first), laterPages(options, first)).pipe(
+    Stream.tap(({ active, page }) => {
+      totals.get(active)!.add(page.total)
+      const served = page.rows.length + page.unreadable.length
+      return count(run, (s) => ({ pagesFetched: s.pagesFetched + 1, rowsFetched: s.rowsFetched + served }))
+        .pipe(Effect.zipRight(progress.advance(served)))
+    }),
+    Stream.buffer({ capacity: PAGES_AHEAD }),
+    Stream.mapEffect(({ active, page }) => pageRows(run, active)(page)),
+    Stream.flattenIterables,
+    stageInBatches(runId, source)
+  )
   yield* progress.end
   const after = yield* probeTotals
   return {
     total: after.reduce((sum, total) => sum + total, 0),
-    totalsStable: listings.every((_, i) => before[i] === after[i] && [...seen[i]!].every((total) => total === after[i]))
+    totalsStable: listings.every((active, i) => [...totals.get(active)!].every((total) => total === after[i]))
   } satisfies Scan
 })
 

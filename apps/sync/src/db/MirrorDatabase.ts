@@ -1,4 +1,4 @@
-import { type Client, createClient, type Transaction } from "@libsql/client"
+import { type Client, createClient, type InValue, type Transaction } from "@libsql/client"
 import * as hrana from "@libsql/hrana-client"
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql"
 import * as Config from "effect/Config"
@@ -23,9 +23,11 @@ import {
   type FailureContext
 } from "./DatabaseError.js"
 import { displayUrl, hranaEndpoint, localPath } from "./DatabaseUrl.js"
+import { type BatchStatement, open as openPreparedFile } from "./PreparedFile.js"
 import * as schema from "./schema.js"
 
 export { DatabaseAuthError, DatabaseError, DatabaseFailure, DatabaseMissing, DatabaseUnreachable } from "./DatabaseError.js"
+export type { BatchStatement } from "./PreparedFile.js"
 
 /** Drizzle over the connection, or over the open transaction; `$client` runs raw SQL on the same one. */
 export type Orm = LibSQLDatabase<typeof schema> & { readonly $client: Client }
@@ -127,6 +129,12 @@ export interface Service {
    */
   readonly transaction: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | DatabaseFailure, R>
   /**
+   * Runs `statements` in one write transaction of their own, all or nothing, rerun while the database
+   * is busy; not inside `transaction`. On a local file each distinct statement is prepared once and the
+   * batch runs in one call; on a libSQL server it is one request.
+   */
+  readonly batch: (operation: string, statements: ReadonlyArray<BatchStatement>) => Effect.Effect<void, DatabaseFailure>
+  /**
    * Runs `run` in a read transaction that is always rolled back; SQLite refuses writes in it on a local
    * file or replica (`PRAGMA query_only`), which a libSQL server does not allow: see `writes`.
    */
@@ -175,10 +183,10 @@ export const make: (
     const call = <A>(operation: string, run: () => Promise<A>) => timed(Effect.tryPromise({ try: run, catch: failure(operation) }))
 
     /** Per-connection settings, so set again on every fresh connection. */
+    const pragmas = [`PRAGMA synchronous = ${SYNCHRONOUS}`, `PRAGMA cache_size = -${CACHE_KIB}`]
     const tune = async (connection: Client) => {
       if (!file) return
-      await connection.execute(`PRAGMA synchronous = ${SYNCHRONOUS}`)
-      await connection.execute(`PRAGMA cache_size = -${CACHE_KIB}`)
+      for (const pragma of pragmas) await connection.execute(pragma)
     }
 
     /**
@@ -265,6 +273,21 @@ export const make: (
           ))
       ).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
 
+    const preparedFile = file && options.replica === undefined
+      ? yield* Effect.acquireRelease(
+        Effect.sync(() => openPreparedFile(localPath(options.url)!, { busyTimeoutMillis: BUSY_TIMEOUT_MILLIS, pragmas })),
+        (prepared) => Effect.sync(() => prepared.close())
+      )
+      : undefined
+
+    // The permit keeps it from waiting, event loop blocked, on this process's own open transaction.
+    const batch = (operation: string, statements: ReadonlyArray<BatchStatement>): Effect.Effect<void, DatabaseFailure> =>
+      permit.withPermits(1)(waitOutContention(
+        preparedFile === undefined
+          ? Effect.asVoid(call(operation, () => client.batch(statements as Array<BatchStatement & { args: Array<InValue> }>, "write")))
+          : Effect.try({ try: () => preparedFile.write(statements), catch: failure(operation) })
+      )).pipe(Effect.withSpan(`Database.batch ${operation}`))
+
     const writes = (sql: string): Effect.Effect<boolean, DatabaseFailure> => {
       if (!remote) return Effect.succeed(false)
       const endpoint = hranaEndpoint(options.url, token)
@@ -292,7 +315,7 @@ export const make: (
       yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
     }
 
-    return { location, query, transaction, readOnly, writes } satisfies Service
+    return { location, query, transaction, batch, readOnly, writes } satisfies Service
   }
 )
 

@@ -41,7 +41,9 @@ export const connections = sqliteTable(
   },
   (table) => [
     primaryKey({ columns: [table.source, table.id] }),
-    index("connections_platform_idx").on(table.source, table.platform)
+    index("connections_platform_idx").on(table.source, table.platform),
+    // Covers every lookup a sync makes by id (is this content new? which live rows went unseen?) without reading the raw JSON.
+    index("connections_sync_idx").on(table.source, table.id, table.contentHash, table.deletedAt)
   ]
 )
 

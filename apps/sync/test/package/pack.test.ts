@@ -118,7 +118,7 @@ const rows = async (file: string, sql: string) => {
 describe("the packed packages, installed with npm alone", () => {
   it("the CLI's tarball carries the bundled bin, the library, its types and migrations, a README and the LICENSE", () => {
     const pkg = manifest(installed)
-    assert.deepStrictEqual(Object.keys(pkg.dependencies), ["@libsql/client", "@libsql/hrana-client"])
+    assert.deepStrictEqual(Object.keys(pkg.dependencies), ["@libsql/client", "@libsql/hrana-client", "libsql"])
     assert.notInclude(JSON.stringify(pkg.exports), "@picasync/source")
     assert.strictEqual(pkg.engines.node, ">=20.19")
     assert.strictEqual(pkg.license, "MIT")
