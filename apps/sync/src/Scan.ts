@@ -191,6 +191,7 @@ export const inventory = Effect.fn("Scan.inventory")(function*(run: FetchRun) {
     yield* Effect.logInfo("the listing moved during the scan: scanning again, then checking missing ids one by one")
     // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
     yield* Staging.clear(run.source)
+    yield* Staging.begin(run.runId, run.source)
   }
   const last = drifted ? yield* scan(run, "rescanning") : first
   const staged = yield* Staging.countStaged(run.runId)

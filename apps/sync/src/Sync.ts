@@ -65,6 +65,7 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
     const fetched = yield* Ref.make(noneFetched)
     yield* Effect.gen(function*() {
       yield* Staging.clear(source)
+      yield* Staging.begin(runId, source)
       yield* Scan.inventory({ runId, source, options, stats: fetched })
       const now = yield* isoNow
       const { complete } = yield* Ref.get(fetched)

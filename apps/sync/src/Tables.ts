@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import * as Staging from "./Staging.js"
 
 export interface Column {
   readonly name: string
@@ -23,7 +24,6 @@ const descriptions: Record<string, string> = {
   sync_runs: "one row per sync run: status, counts, drift, the error of a failed run",
   unreadable_rows: "rows the client could not read, with where and why (path, reason) and the raw JSON",
   sync_locks: "internal: the sync holding each source",
-  staged_connections: "internal: rows a running sync has fetched, before they are applied",
   live_connections: "connections not tombstoned",
   unhealthy_connections: "live connections degraded, failed or unknown, with since when",
   connections_by_platform: "live connections counted by platform, environment and state",
@@ -33,6 +33,8 @@ const descriptions: Record<string, string> = {
   notification_outbox: "change notifications of sync --notify-url: payload, attempts, last_error, delivered_at",
   undelivered_notifications: "notifications not delivered yet, oldest first, with their last error"
 }
+
+const stagingDescription = "internal: the rows a running sync has fetched, before they are applied; dropped when it ends"
 
 const quoted = (name: string) => `"${name.replaceAll("\"", "\"\"")}"`
 
@@ -56,7 +58,7 @@ export const list = Effect.fn("Tables.list")(function*(options: { readonly count
       tables.push({
         name,
         kind: object.type === "view" ? "view" : "table",
-        description: descriptions[name] ?? "",
+        description: descriptions[name] ?? (name.startsWith(Staging.TABLE_PREFIX) ? stagingDescription : ""),
         columns,
         ...rows
       })

@@ -60,6 +60,23 @@ export const rows = <A = Record<string, unknown>>(url: string, sql: string, args
 export const count = (url: string, sql: string, args: ReadonlyArray<string | number> = []) =>
   Effect.map(rows<{ n: number }>(url, `SELECT count(*) AS n FROM (${sql})`, args), ([row]) => Number(row!.n))
 
+/** The runs' staging tables left in the mirror (`staged_run_N`), with the rows each holds. */
+export const stagingTables = (url: string) =>
+  Effect.flatMap(
+    rows<{ name: string }>(url, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'staged\\_run\\_%' ESCAPE '\\'"),
+    (tables) =>
+      Effect.forEach(tables, ({ name }) =>
+        count(url, `SELECT 1 FROM "${name}"`).pipe(
+          // A sync may drop the table between the two reads: it then holds nothing.
+          Effect.catchAllDefect(() => Effect.succeed(0)),
+          Effect.map((staged) => ({ name, staged }))
+        ))
+  )
+
+/** Rows staged in every staging table left. */
+export const stagedRows = (url: string) =>
+  Effect.map(stagingTables(url), (tables) => tables.reduce((total, table) => total + table.staged, 0))
+
 const mirrorTables = ["connections", "connection_tags", "connection_changes"] as const
 
 /**

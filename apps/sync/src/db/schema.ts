@@ -133,27 +133,6 @@ export const syncLocks = sqliteTable("sync_locks", {
   applyingSince: text("applying_since")
 })
 
-export const stagedKinds = ["changed", "unchanged"] as const
-/** `changed`: the mirror lacks this content, `raw` holds it. `unchanged`: the mirror has it, `raw` is not kept. */
-export type StagedKind = (typeof stagedKinds)[number]
-
-/** The rows a run has fetched, before they are applied; not part of the mirror, emptied after every run. */
-export const stagedConnections = sqliteTable(
-  "staged_connections",
-  {
-    runId: integer("run_id").notNull(),
-    id: text("id").notNull(),
-    kind: text("kind", { enum: stagedKinds }).notNull(),
-    /** Null when `unchanged`. */
-    raw: text("raw"),
-    contentHash: text("content_hash").notNull(),
-    /** The listing the row came in: what `active` is when the row does not say. */
-    listedActive: integer("listed_active", { mode: "boolean" }).notNull(),
-    decodeIssue: text("decode_issue")
-  },
-  (table) => [primaryKey({ columns: [table.runId, table.id] })]
-)
-
 /** Every row of a listing the client could not read, by run: kept whether or not the run succeeds. */
 export const unreadableRows = sqliteTable(
   "unreadable_rows",

@@ -5,7 +5,7 @@ import { Cause, ConfigProvider, Effect, type Exit } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { exitCode, main } from "../../src/cli/main.js"
-import { count, mirrored, mirrorSnapshot, rows, spawnCli, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
+import { count, mirrored, mirrorSnapshot, rows, spawnCli, stagedRows, stagingTables, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
 
 const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
 
@@ -105,7 +105,7 @@ describe("picasync sync (CLI)", () => {
       const before = yield* mirrorSnapshot(url)
       yield* mock.setFaults({ latency: 30 })
       const cli = yield* spawnCli(["sync", "--db", url, "--concurrency", "1"], apiEnv(mock))
-      yield* waitFor("rows to be staged", Effect.map(count(url, "SELECT 1 FROM staged_connections"), (staged) => staged > 0))
+      yield* waitFor("rows to be staged", Effect.map(stagedRows(url), (staged) => staged > 0))
       cli.child.kill("SIGKILL")
       yield* cli.exitCode
       assert.deepStrictEqual(yield* mirrorSnapshot(url), before)
@@ -116,7 +116,7 @@ describe("picasync sync (CLI)", () => {
       const next = yield* sync({ mock, url })
       assert.include(next, { status: "succeeded", inserted: 1, deleted: 1 })
       assert.deepStrictEqual(yield* runStatuses(url), ["succeeded", "interrupted", "succeeded"])
-      assert.strictEqual(yield* count(url, "SELECT 1 FROM staged_connections"), 0)
+      assert.deepStrictEqual(yield* stagingTables(url), [])
       assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))
     }))
 

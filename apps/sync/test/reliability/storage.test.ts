@@ -5,7 +5,7 @@ import { type ChildProcess, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type CliProcess, count, holdDatabase, mirrored, mirrorSnapshot, rows, spawnCli, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
+import { type CliProcess, holdDatabase, mirrored, mirrorSnapshot, rows, spawnCli, stagedRows, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
 import { figures, scaled } from "./Figures.js"
 
 const tally = figures("storage")
@@ -113,7 +113,7 @@ describe("storage faults: one line on stderr, exit 1, no corruption", () => {
       yield* mock.insert({})
       yield* mock.setFaults({ latency: 40 })
       const cli = yield* spawnCli(["sync", "--db", url, "--concurrency", "1", "--page-size", "50"], apiEnv(mock))
-      yield* waitFor("rows to be staged", Effect.map(count(url, "SELECT 1 FROM staged_connections"), (staged) => staged > 0))
+      yield* waitFor("rows to be staged", Effect.map(stagedRows(url), (staged) => staged > 0))
       // Longer than the busy timeout (5 s), so the sync has to wait the lock out, not just block on it.
       const holder = yield* holdDatabase(url, "write", 6_500)
       tally.faults++

@@ -1,1 +1,0 @@
-CREATE INDEX `connections_sync_idx` ON `connections` (`source`,`id`,`content_hash`,`deleted_at`);
