@@ -461,6 +461,8 @@ interface LoggedRequest {
   readonly method: string
   readonly path: string
   readonly status: number
+  /** ISO 8601, when the request reached the mock. */
+  readonly time: string
   readonly window?: number
 }
 
@@ -471,17 +473,20 @@ const listingRequests = async (mock: Mock) => {
   const limited = listings.filter((r) => r.status === 429)
   const perWindow = new Map<number | undefined, number>()
   for (const r of limited) perWindow.set(r.window, (perWindow.get(r.window) ?? 0) + 1)
+  const times = listings.map((r) => Date.parse(r.time))
   return {
     requests: listings.length,
     limited: limited.length,
     worstWindow: Math.max(0, ...perWindow.values()),
-    windows: Math.max(0, ...listings.map((r) => r.window ?? 0))
+    windows: Math.max(0, ...listings.map((r) => r.window ?? 0)),
+    /** From the first listing request to the last, as the mock received them. */
+    spanMs: Math.max(...times) - Math.min(...times)
   }
 }
 
 /**
- * The earliest the run can end: its answered requests need ceil(answered / limit) windows, and the
- * last of them can start no sooner than that many windows less one after the first request.
+ * The shortest span the requests can take: they need ceil(answered / limit) windows, and the last of
+ * them starts no sooner than that many windows less one after the first request.
  */
 const windowsFloor = (answered: number) => (Math.ceil(answered / LIMITER.limit) - 1) * LIMITER.windowMs
 
@@ -501,22 +506,25 @@ const rateLimitBound = async () => {
   await stopMock(mock)
   const ms = medianOf(runs, (r) => r.measured.ms)
   const runMs = medianOf(runs, (r) => r.summary.runMs)
+  const spanMs = medianOf(runs, (r) => r.spanMs)
   const answered = medianOf(runs, (r) => r.requests - r.limited)
   const floorMs = windowsFloor(answered)
   const limited = Math.max(...runs.map((r) => r.limited))
   const worstWindow = Math.max(...runs.map((r) => r.worstWindow))
   row(
     `9. rate-limit-bound: ${number.format(sizes.latency)} connections, limiter ${LIMITER.limit} a ${window} window, concurrency 8`,
-    `${seconds(runMs)} for the run itself (whole process: ${seconds(ms)}) · ${number.format(medianOf(runs, (r) => r.requests))} ` +
-      `listing requests in ${medianOf(runs, (r) => r.windows)} windows · at most ${limited} answered 429 in a run, ${worstWindow} in one window`,
+    `first to last request ${seconds(spanMs)} (the run itself: ${seconds(runMs)}, whole process: ${seconds(ms)}) · ` +
+      `${number.format(medianOf(runs, (r) => r.requests))} listing requests in ${medianOf(runs, (r) => r.windows)} windows · ` +
+      `at most ${limited} answered 429 in a run, ${worstWindow} in one window`,
     `(ceil(${number.format(answered)} answered requests / ${LIMITER.limit}) - 1) x ${window} = ${seconds(floorMs)}: ` +
       `the start of the last window the requests need`,
-    ratio(runMs / floorMs)
+    `${ratio(spanMs / floorMs)} (run: ${ratio(runMs / floorMs)})`
   )
   goals.push(
     `Rate-limit-bound within 1.1x of the fewest windows the requests need, no failed run, at most one 429 per window: ` +
-      `${ratio(runMs / floorMs)} for the run as \`sync_runs\` times it, all ${RUNS + 1} runs succeeded (a failed run stops the ` +
-      `bench), at most ${worstWindow} 429 in one window (the mock's request log), ${verdict(runMs / floorMs <= 1.1 && worstWindow <= 1)}`
+      `${ratio(spanMs / floorMs)} from the first request to the last as the mock received them (the run as \`sync_runs\` times it, ` +
+      `apply included: ${ratio(runMs / floorMs)}), all ${RUNS + 1} runs succeeded (a failed run stops the bench), at most ` +
+      `${worstWindow} 429 in one window (the mock's request log), ${verdict(spanMs / floorMs <= 1.1 && worstWindow <= 1)}`
   )
 }
 

@@ -1,4 +1,3 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -7,7 +6,8 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Undici from "undici"
+import type * as UndiciModule from "undici"
+import * as Undici from "./Undici.js"
 import { UsageError } from "./UsageError.js"
 
 /**
@@ -41,10 +41,10 @@ const proxySettings = Config.all({ httpProxy: proxyUrl("HTTP_PROXY"), httpsProxy
  * port 80), https:// targets go through a CONNECT tunnel. Without `HTTPS_PROXY`, undici sends https://
  * requests through `HTTP_PROXY`.
  */
-const proxyDispatcher = (settings: Config.Config.Success<typeof proxySettings>) =>
+const proxyDispatcher = (undici: typeof UndiciModule, settings: Config.Config.Success<typeof proxySettings>) =>
   Effect.acquireRelease(
     Effect.sync(() =>
-      new Undici.EnvHttpProxyAgent({
+      new undici.EnvHttpProxyAgent({
         httpProxy: Option.match(settings.httpProxy, { onNone: () => "", onSome: Redacted.value }),
         httpsProxy: Option.match(settings.httpsProxy, { onNone: () => "", onSome: Redacted.value }),
         noProxy: settings.noProxy,
@@ -65,8 +65,13 @@ export const httpClientLayer: Layer.Layer<HttpClient.HttpClient, ConfigError.Con
     proxySettings,
     (settings) =>
       Option.isNone(settings.httpProxy) && Option.isNone(settings.httpsProxy)
-        ? NodeHttpClient.layerUndici
-        : Layer.provide(NodeHttpClient.layerUndiciWithoutDispatcher, Layer.scoped(NodeHttpClient.Dispatcher, proxyDispatcher(settings)))
+        ? Undici.plain
+        : Undici.layer((nodeHttpClient, undici) =>
+          Layer.provide(
+            nodeHttpClient.layerUndiciWithoutDispatcher,
+            Layer.scoped(nodeHttpClient.Dispatcher, proxyDispatcher(undici, settings))
+          )
+        )
   )
 )
 

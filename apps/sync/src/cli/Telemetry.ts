@@ -1,4 +1,3 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
@@ -7,6 +6,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Undici from "./Undici.js"
 
 /** A variable set to "" is unset, as the OpenTelemetry specification reads it. */
 const variable = (name: string) =>
@@ -81,7 +81,7 @@ const redactBody = (clean: (text: string) => string) => (request: HttpClientRequ
 /** Its own client: the API's proxy settings are not the collector's. */
 const exportClient = (clean: (text: string) => string) =>
   Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, HttpClient.mapRequest(redactBody(clean)))).pipe(
-    Layer.provide(NodeHttpClient.layerUndici)
+    Layer.provide(Undici.plain)
   )
 
 /** The exporter's modules could not be imported. */

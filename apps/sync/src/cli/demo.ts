@@ -1,5 +1,4 @@
 import * as Command from "@effect/cli/Command"
-import { NodeHttpClient } from "@effect/platform-node"
 import * as Options from "@effect/cli/Options"
 import { MockPica } from "@picasync/mock"
 import { sql } from "drizzle-orm"
@@ -13,6 +12,7 @@ import * as Query from "../query/Query.js"
 import { summaryLine } from "./Output.js"
 import { databaseUrl } from "./databaseFlags.js"
 import { defaultRetry, positive, syncLayer, type SyncSettings } from "./sync.js"
+import * as Undici from "./Undici.js"
 
 /** The demo's rows live under their own source, so it never touches a real mirror in the same file. */
 const SOURCE = "demo"
@@ -139,7 +139,7 @@ export const demoCommand = Command.make("demo", options, ({ count, db, seed }) =
       retry: defaultRetry
     }
     // The mock is on this machine: never through a proxy the environment may name.
-    yield* Effect.provide(demo(mock, settings), syncLayer(settings, NodeHttpClient.layerUndici))
+    yield* Effect.provide(demo(mock, settings), syncLayer(settings, Undici.plain))
   }))).pipe(
     Command.withDescription("Start a mock Pica API in-process, sync it, change it, sync again and show what changed")
   )
