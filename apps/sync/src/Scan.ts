@@ -126,6 +126,7 @@ const scan = Effect.fn("Scan.scan")(function*(run: FetchRun, label: string) {
     stageInBatches(runId, source)
   )
   yield* progress.end
+  yield* Staging.seal(runId, source)
   const after = yield* probeTotals
   return {
     total: after.reduce((sum, total) => sum + total, 0),

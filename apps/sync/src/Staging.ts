@@ -68,7 +68,7 @@ const COLUMNS = 5
  * One statement staging `rows` rows into run `runId`'s table (id, raw, content hash, listed active,
  * decode issue per row, then the source). A row whose content the source's live mirror row already has
  * (same hash) is staged `unchanged` without its JSON, so an unchanged re-sync does not write every row
- * twice; a row seen twice (offset drift) keeps its latest content.
+ * twice. Rows are appended: a row listed twice (offset drift) is resolved by `seal`.
  */
 const insertStatement = (runId: number, rows: number): string =>
   `INSERT INTO ${table(runId)} (id, kind, raw, content_hash, listed_active, decode_issue)
@@ -76,15 +76,9 @@ const insertStatement = (runId: number, rows: number): string =>
       CASE WHEN same.id IS NULL THEN v.column2 END, v.column3, v.column4, v.column5
     FROM (VALUES ${Array.from({ length: rows }, () => `(${Array(COLUMNS).fill("?").join(", ")})`).join(", ")}) v
     LEFT JOIN connections same ON same.source = ? AND same.id = v.column1 AND same.content_hash = v.column3
-      AND same.deleted_at IS NULL
-    WHERE true
-    ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, raw = excluded.raw, content_hash = excluded.content_hash,
-      listed_active = excluded.listed_active, decode_issue = excluded.decode_issue`
+      AND same.deleted_at IS NULL`
 
-/**
- * Rows per staging transaction. Ids arrive in random order, so every commit rewrites most leaves of
- * the staging index: fewer, larger commits write far fewer pages. The transaction holds no network wait.
- */
+/** Rows per staging transaction: fewer, larger commits write fewer pages. The transaction holds no network wait. */
 export const ROWS_PER_COMMIT = BATCH_SIZE * 8
 
 /** What the hash covers: the row, and the listing it came in when the row does not say whether it is active. */
@@ -106,13 +100,17 @@ const insertArgs = (source: string, rows: ReadonlyArray<StagedRow>) => {
   return args
 }
 
-/** Creates run `runId`'s staging table, empty. */
+/**
+ * Creates run `runId`'s staging table, empty and without an index: rows arrive in random id order, and an
+ * index kept up to date through the scan would rewrite pages all over it at every commit, more of them
+ * the larger the inventory. `seal` indexes it once, at the end.
+ */
 export const begin = Effect.fn("Staging.begin")(function*(runId: number, source: string) {
   const db = yield* MirrorDatabase
   yield* SyncLock.yieldToApply(source)
   yield* db.query("staging", (orm) =>
     orm.run(sql.raw(`CREATE TABLE ${table(runId)} (
-      id TEXT PRIMARY KEY NOT NULL,
+      id TEXT NOT NULL,
       kind TEXT NOT NULL,
       raw TEXT,
       content_hash TEXT NOT NULL,
@@ -133,6 +131,26 @@ export const stage = Effect.fn("Staging.stage")(function*(runId: number, source:
   yield* SyncLock.yieldToApply(source)
   // Built by hand, not by Drizzle's query builder, which costs more than the insert at this size.
   yield* db.batch("staging", statements)
+})
+
+/**
+ * Indexes run `runId`'s staged rows by id, in one sort, and keeps the last one fetched of a row listed
+ * twice. Run once the listings are staged; rows staged after it (confirmed by id) keep the index up to date.
+ */
+export const seal = Effect.fn("Staging.seal")(function*(runId: number, source: string) {
+  const db = yield* MirrorDatabase
+  const name = table(runId)
+  yield* SyncLock.yieldToApply(source)
+  yield* db.batch("staging", [
+    // With kind and hash, the change log is written from the index alone, without reading each row's JSON.
+    { sql: `CREATE INDEX ${name}_id ON ${name} (id, kind, content_hash)`, args: [] },
+    // In index order a row's copies are adjacent, oldest first: all but the last go.
+    {
+      sql: `DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM (
+        SELECT rowid, id, lead(id) OVER (ORDER BY id, rowid) AS next FROM ${name}) WHERE next = id)`,
+      args: []
+    }
+  ])
 })
 
 /** How many distinct connections run `runId` has staged. */
