@@ -32,23 +32,40 @@ const readCache = (file: string): Buffer | undefined => {
   }
 }
 
-/** Written through a temporary file and a rename, so a concurrent start never reads half a cache. */
-const writeCache = (file: string, data: Buffer) => {
+/**
+ * Written through a temporary file and a rename, so a concurrent start never reads half a cache; the
+ * caches of earlier builds for this Node are removed, so upgrades do not pile them up.
+ */
+const writeCache = (file: string, data: Buffer, build: string) => {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const directory = path.dirname(file)
+    fs.mkdirSync(directory, { recursive: true })
     const temporary = `${file}.${process.pid}.tmp`
     fs.writeFileSync(temporary, data)
     fs.renameSync(temporary, file)
+    const node = `cli-${process.version}-${process.arch}-`
+    for (const name of fs.readdirSync(directory)) {
+      if (name.startsWith(node) && name.endsWith(".v8cache") && !name.startsWith(`${node}${build}-`)) {
+        fs.rmSync(path.join(directory, name), { force: true })
+      }
+    }
   } catch {
     // A read-only home or a full disk: the next start compiles again, which is all a cache saves.
   }
+}
+
+/** The command, for the cache's name: each command's cache holds the functions that command compiles. */
+const command = (): string => {
+  const name = process.argv[2] ?? ""
+  return /^[a-z]+$/.test(name) ? name : "other"
 }
 
 const run = () => {
   // The shebang line is not JavaScript inside the CommonJS wrapper.
   const source = fs.readFileSync(bundle, "utf8").replace(/^#!.*/, "")
   // V8 refuses a cache made by another Node or for another bundle; the name keeps them apart anyway.
-  const cacheFile = path.join(cacheDirectory(), `cli-${process.version}-${process.arch}-${source.length}.v8cache`)
+  const build = String(source.length)
+  const cacheFile = path.join(cacheDirectory(), `cli-${process.version}-${process.arch}-${build}-${command()}.v8cache`)
   const cachedData = readCache(cacheFile)
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
@@ -56,7 +73,7 @@ const run = () => {
   })
   if (cachedData === undefined || script.cachedDataRejected === true) {
     // Made at exit, so the cache also holds the functions this command compiled while it ran.
-    process.once("exit", () => writeCache(cacheFile, script.createCachedData()))
+    process.once("exit", () => writeCache(cacheFile, script.createCachedData(), build))
   }
   const module = { exports: {} }
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, here)

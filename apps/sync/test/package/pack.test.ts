@@ -149,15 +149,22 @@ describe("the packed packages, installed with npm alone", () => {
 
       assert.strictEqual((await picasync(["--version"])).stdout.trim(), version)
 
-      // The CLI's code cache: written by the first command, taken by the next; an unusable directory costs nothing.
+      // The CLI's code cache, one per command (each holds what its command compiled): written by its first run and
+      // taken by the next; an earlier build's is removed; a directory that cannot be used costs nothing.
       const cache = { PICASYNC_CACHE_DIR: join(dir, "cache") }
+      mkdirSync(cache.PICASYNC_CACHE_DIR)
+      const nodeTag = (await run("node", ["-p", "process.version + '-' + process.arch"], { env })).stdout.trim()
+      const stale = `cli-${nodeTag}-1-demo.v8cache`
+      writeFileSync(join(cache.PICASYNC_CACHE_DIR, stale), "a cache of an earlier build")
       await picasync(["demo", "--db", join(dir, "demo.db")], cache)
-      const cached = readdirSync(cache.PICASYNC_CACHE_DIR)
-      assert.lengthOf(cached, 1)
-      assert.match(cached[0]!, new RegExp(`^cli-v${major}\\.[\\d.]+-x64-\\d+\\.v8cache$`))
       const query = ["query", "SELECT count(*) AS runs FROM sync_runs", "--db", join(dir, "demo.db"), "--format", "json"]
       assert.deepStrictEqual(JSON.parse((await picasync(query, cache)).stdout), [{ runs: 2 }])
-      assert.deepStrictEqual(readdirSync(cache.PICASYNC_CACHE_DIR), cached)
+      const cached = readdirSync(cache.PICASYNC_CACHE_DIR).sort()
+      assert.lengthOf(cached, 2)
+      assert.match(cached[0]!, new RegExp(`^cli-v${major}\\.[\\d.]+-x64-\\d+-demo\\.v8cache$`))
+      assert.match(cached[1]!, new RegExp(`^cli-v${major}\\.[\\d.]+-x64-\\d+-query\\.v8cache$`))
+      assert.deepStrictEqual(JSON.parse((await picasync(query, cache)).stdout), [{ runs: 2 }])
+      assert.deepStrictEqual(readdirSync(cache.PICASYNC_CACHE_DIR).sort(), cached)
       assert.deepStrictEqual(JSON.parse((await picasync(query, { PICASYNC_CACHE_DIR: join(dir, "demo.db") })).stdout), [{ runs: 2 }])
       const demoRuns = await rows(join(dir, "demo.db"), "SELECT status FROM sync_runs WHERE source = 'demo' ORDER BY id")
       assert.deepStrictEqual(demoRuns, [{ status: "succeeded" }, { status: "succeeded" }])
