@@ -24,6 +24,8 @@ await Promise.all([
     entryPoints: ["src/bin.ts"],
     outfile: "dist/cli.cjs",
     format: "cjs",
+    // `import()` of what stays in node_modules becomes `require`: a script run by `vm.Script` has no module loader.
+    supported: { "dynamic-import": false },
     // libSQL loads a native addon at run time (libsql), and its Hrana client WebSockets: they stay in node_modules.
     external: ["@libsql/*", "libsql"],
     // `import.meta.url` of the bundled sources is the bundle's own URL, as it was in an ES module.

@@ -1,4 +1,5 @@
-import { LibsqlError } from "@libsql/client"
+// The native client alone: it shares this class with the server clients, without loading them.
+import { LibsqlError } from "@libsql/client/sqlite3"
 import { DrizzleQueryError } from "drizzle-orm/errors"
 import * as Schema from "effect/Schema"
 

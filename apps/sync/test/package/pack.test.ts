@@ -10,6 +10,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { type Sqld, startSqld } from "../Sqld.js"
 
 /**
  * What a user without pnpm or a clone meets: the packed tarballs installed by npm from the registry
@@ -82,6 +83,7 @@ const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, "package.jso
 
 const scope = Effect.runSync(Scope.make())
 let mock: MockPica.MockPicaServer
+let sqld: Sqld
 
 beforeAll(async () => {
   mkdirSync(tarballs)
@@ -99,6 +101,7 @@ beforeAll(async () => {
     npmInstall([sync, client], libraryApp)
   ])
   mock = await Effect.runPromise(Scope.extend(MockPica.start({ count: 250 }), scope))
+  sqld = await Effect.runPromise(Scope.extend(startSqld(), scope))
 }, 6 * MINUTE)
 
 afterAll(async () => {
@@ -194,6 +197,11 @@ describe("the packed packages, installed with npm alone", () => {
       const listed = (await Effect.runPromise(mock.inventory)).length
       const [mirrored] = await rows(join(dir, "mirror.db"), "SELECT count(*) AS live FROM connections WHERE deleted_at IS NULL")
       assert.strictEqual(mirrored!.live, listed)
+
+      // A libSQL server: the bin loads the server's client for it alone.
+      await picasync(["sync", "--db", sqld.url], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
+      const live = ["query", "SELECT count(*) AS live FROM connections WHERE deleted_at IS NULL", "--db", sqld.url, "--format", "json"]
+      assert.deepStrictEqual(JSON.parse((await picasync(live)).stdout), [{ live: listed }])
     }, 3 * MINUTE)
   }
 
