@@ -46,8 +46,16 @@ export const open = (file: string, options: { readonly busyTimeoutMillis: number
 
   const close = () => {
     prepared.clear()
+    if (connection === undefined) return
+    try {
+      // libSQL closes a connection only once its statements are collected, which may be much later: the
+      // log is checked into the database now, so that late close changes no byte of it.
+      if (!connection.inTransaction) connection.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+    } catch {
+      // A reader in the way: the checkpoint is left to whoever closes last, as SQLite does anyway.
+    }
     // Closing rolls back a transaction left open by a failed statement.
-    connection?.close()
+    connection.close()
     connection = undefined
   }
 
