@@ -70,6 +70,9 @@ export const startSqld = (options: { readonly auth?: boolean; readonly namespace
       const url = `http://127.0.0.1:${port}`
       const child = spawn(sqldBinary, [
         "--db-path", join(dir, "data"), "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome",
+        // sqld compacts its replication log past 200 MB, which a 150,000-row sync reaches; on this loaded 2-core
+        // machine that compaction has been seen to stall the server for minutes. These tests are about picasync.
+        "--max-log-size", "2048",
         ...(options.auth ? ["--auth-jwt-key-file", keyFile] : []),
         // With namespaces on and no `default` one, the server holds no database at its plain URL (HTTP 404).
         ...(options.namespaces ? ["--enable-namespaces"] : [])
