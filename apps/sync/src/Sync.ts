@@ -73,6 +73,7 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
       return yield* db.transaction(
         "mirror",
         SyncLock.verify(lock).pipe(
+          Effect.zipRight(Effect.logDebug(`run ${runId}: applying in one transaction, which holds the database's write lock`)),
           Effect.zipRight(Mirror.apply({ runId, source, now, tombstone: complete, notify: options.notify })),
           Effect.zipLeft(SyncLock.finishApply(lock))
         )
