@@ -147,10 +147,11 @@ export const seal = Effect.fn("Staging.seal")(function*(runId: number, source: s
   yield* db.batch("staging", [
     // With kind and hash, the change log is written from the index alone, without reading each row's JSON.
     { sql: `CREATE INDEX ${name}_id ON ${name} (id, kind, content_hash)`, args: [] },
-    // In index order a row's copies are adjacent, oldest first: all but the last go.
+    // Ids staged twice are found by one walk of the index, with no sort; all but each one's last copy go.
     {
-      sql: `DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM (
-        SELECT rowid, id, lead(id) OVER (ORDER BY id, rowid) AS next FROM ${name}) WHERE next = id)`,
+      sql: `DELETE FROM ${name} WHERE rowid IN (SELECT s.rowid FROM ${name} s
+        JOIN (SELECT id, max(rowid) AS last FROM ${name} GROUP BY id HAVING count(*) > 1) twice ON s.id = twice.id
+        WHERE s.rowid < twice.last)`,
       args: []
     }
   ])

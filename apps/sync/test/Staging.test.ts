@@ -1,17 +1,41 @@
 import { assert, describe, it } from "@effect/vitest"
-import { canonicalJson } from "../src/Staging.js"
+import { Effect } from "effect"
+import * as Staging from "../src/Staging.js"
+import { backends, mirrorLayer, rows } from "./harness.js"
 
 describe("Staging.canonicalJson", () => {
   it("sorts keys at every depth, whatever order they came in, and keeps arrays in order", () => {
     const a = { b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } }
     const b = { a: { c: null, d: [3, { y: 2, z: 1 }] }, b: 1 }
-    assert.strictEqual(canonicalJson(a), "{\"a\":{\"c\":null,\"d\":[3,{\"y\":2,\"z\":1}]},\"b\":1}")
-    assert.strictEqual(canonicalJson(b), canonicalJson(a))
+    assert.strictEqual(Staging.canonicalJson(a), "{\"a\":{\"c\":null,\"d\":[3,{\"y\":2,\"z\":1}]},\"b\":1}")
+    assert.strictEqual(Staging.canonicalJson(b), Staging.canonicalJson(a))
   })
 
   it("keeps a field named __proto__ as a field, without touching any prototype", () => {
     const row = JSON.parse("{\"id\":\"x\",\"__proto__\":{\"polluted\":true}}") as object
-    assert.strictEqual(canonicalJson(row), "{\"__proto__\":{\"polluted\":true},\"id\":\"x\"}")
+    assert.strictEqual(Staging.canonicalJson(row), "{\"__proto__\":{\"polluted\":true},\"id\":\"x\"}")
     assert.isUndefined(({} as { polluted?: boolean }).polluted)
   })
+})
+
+describe.each(backends)("Staging.seal over $name", ({ database }) => {
+  const row = (id: string, name: string): Staging.StagedRow => ({ id, raw: { id, name }, listedActive: true })
+
+  it.scoped("keeps one copy of each row, the one staged last, within a batch and across batches", () =>
+    Effect.gen(function*() {
+      const url = yield* database
+      yield* Effect.gen(function*() {
+        yield* Staging.begin(1, "test")
+        yield* Staging.stage(1, "test", [row("a", "first"), row("b", "only"), row("a", "second")])
+        yield* Staging.stage(1, "test", [row("c", "first"), row("a", "third")])
+        yield* Staging.stage(1, "test", [row("c", "second")])
+        yield* Staging.seal(1, "test")
+      }).pipe(Effect.provide(mirrorLayer(url)))
+      const staged = yield* rows<{ id: string; raw: string }>(url, `SELECT id, raw FROM ${Staging.table(1)} ORDER BY id`)
+      assert.deepStrictEqual(staged.map(({ id, raw }) => [id, (JSON.parse(raw) as { name: string }).name]), [
+        ["a", "third"],
+        ["b", "only"],
+        ["c", "second"]
+      ])
+    }))
 })
