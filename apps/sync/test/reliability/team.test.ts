@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { type CliProcess, count, mirrored, rows, spawnCli, startMock, truth, waitFor } from "../harness.js"
 import { startSqld } from "../Sqld.js"
 
-/** Rows whose apply on sqld lasts a few seconds: long enough to stop or kill a sync inside it. */
+/** Rows whose apply on sqld lasts about a second here: long enough to stop, kill or freeze a sync inside it. */
 const APPLY_SECONDS = 30_000
 
 const env = (mock: MockPica.MockPicaServer, db: string) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db })
