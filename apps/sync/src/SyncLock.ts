@@ -38,6 +38,18 @@ export class SyncLockLostError extends Schema.TaggedError<SyncLockLostError>()("
   }
 }
 
+/** Another source's sync kept applying for longer than this sync waits: the database's timeout. */
+export class ApplyWaitTimeoutError extends Schema.TaggedError<ApplyWaitTimeoutError>()("ApplyWaitTimeoutError", {
+  source: Schema.String,
+  applying: Schema.optional(Schema.String),
+  waited: Schema.String
+}) {
+  override get message() {
+    const other = this.applying === undefined ? "another source's sync" : `the sync of source "${this.applying}"`
+    return `this sync of source "${this.source}" waited ${this.waited} for ${other} to finish applying; it changed nothing: run it again, or allow a longer database timeout`
+  }
+}
+
 export interface Lock {
   readonly source: string
   /** Random per acquisition: only this holder refreshes, checks or releases the row. */
@@ -101,20 +113,31 @@ const tryAcquire = (source: string): Effect.Effect<Lock, SyncLockHeldError | Dat
 
 const whereHeld = (lock: Lock) => and(eq(syncLocks.source, lock.source), eq(syncLocks.holder, lock.holder))
 
-/** Whether a live sync of another source is applying its run. */
+/** The source of a live sync of another source that is applying its run, if any. */
 const otherApplying = (source: string) =>
-  Effect.map(holders(and(ne(syncLocks.source, source), isNotNull(syncLocks.applyingSince))), (applying) => applying.some(isAlive))
+  Effect.map(
+    holders(and(ne(syncLocks.source, source), isNotNull(syncLocks.applyingSince))),
+    (applying) => applying.find(isAlive)?.source
+  )
 
 /**
- * Waits, reading only, while a live sync of another source applies its run. A libSQL server ends a
- * transaction older than 5 s when another writer waits on it, so a sync holds back its writes
- * (staging, heartbeats, its own apply) rather than cost the other one its apply.
+ * Waits, reading only, while a live sync of another source applies its run, for at most the database's
+ * timeout. A libSQL server ends a transaction older than 5 s when another writer waits on it, so a sync
+ * holds back its writes (staging, heartbeats, its own apply) rather than cost the other one its apply.
  */
-export const yieldToApply = (source: string) =>
-  Effect.repeat(otherApplying(source), { while: (busy) => busy, schedule: Schedule.spaced(APPLY_POLL) }).pipe(
-    Effect.asVoid,
-    Effect.withSpan("SyncLock.yieldToApply")
+export const yieldToApply = Effect.fn("SyncLock.yieldToApply")(function*(source: string) {
+  const db = yield* MirrorDatabase
+  let applying: string | undefined
+  yield* Effect.repeat(otherApplying(source), {
+    while: (other) => (applying = other) !== undefined,
+    schedule: Schedule.spaced(APPLY_POLL)
+  }).pipe(
+    Effect.timeoutFail({
+      duration: db.timeout,
+      onTimeout: () => new ApplyWaitTimeoutError({ source, applying, waited: Duration.format(db.timeout) })
+    })
   )
+})
 
 const heartbeat = (lock: Lock) =>
   Effect.gen(function*() {
@@ -168,7 +191,7 @@ export const startApply = Effect.fn("SyncLock.startApply")(function*(lock: Lock)
   const mark = db.transaction(
     "lock",
     Effect.gen(function*() {
-      if (yield* otherApplying(lock.source)) return false
+      if ((yield* otherApplying(lock.source)) !== undefined) return false
       yield* db.query("lock", (orm) => orm.update(syncLocks).set({ applyingSince: databaseNow }).where(whereHeld(lock)))
       return true
     })

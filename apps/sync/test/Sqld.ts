@@ -1,4 +1,4 @@
-import { Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Schedule } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -41,18 +41,21 @@ const freePort = Effect.async<number>((resume) => {
   })
 })
 
+/**
+ * Waits until the server answers `/health`, on the live clock whatever clock the test runs on: under
+ * `it.scoped`'s TestClock, a retry delay would otherwise never pass once sqld missed the first probe.
+ */
 const ready = (url: string) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + 10_000
-    while (true) {
-      const up = yield* Effect.promise(() =>
-        fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false)
-      )
-      if (up) return
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`sqld at ${url} did not answer /health within 10 s`)
-      yield* Effect.sleep(Duration.millis(20))
-    }
-  })
+  Effect.tryPromise(() =>
+    fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) }).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`)
+    })
+  ).pipe(
+    Effect.retry(Schedule.spaced(Duration.millis(20))),
+    Effect.timeoutFail({ duration: Duration.seconds(10), onTimeout: () => `sqld at ${url} did not answer /health within 10 s` }),
+    Effect.orDie,
+    Effect.withClock(Clock.make())
+  )
 
 /**
  * A real libSQL server (`sqld`) on a free loopback port with a fresh temp directory, stopped and

@@ -100,6 +100,23 @@ describe.each(backends)("SyncLock over $name", ({ database }) => {
       assert.strictEqual(error._tag, "SyncLockHeldError")
     }))
 
+  it.scopedLive("a sync waiting on another source's apply ends with a typed error at the database's timeout, having written nothing", () =>
+    Effect.gen(function*() {
+      const { mock, url } = yield* synced(50, 1, { database })
+      yield* Effect.scoped(Effect.flatMap(sqlClient(url), (client) =>
+        Effect.promise(() =>
+          client.execute({
+            sql: `INSERT INTO sync_locks (source, holder, pid, hostname, machine, acquired_at, heartbeat_at, applying_since)
+              VALUES ('other', 'other', 1, 'elsewhere', 'another', ?, ?, ?)`,
+            args: [now(), now(), now()]
+          })
+        )))
+      const error = yield* Effect.flip(sync({ mock, url, dbTimeout: "1 second" }))
+      assert.strictEqual(error._tag, "ApplyWaitTimeoutError")
+      assert.include(error.message, `for the sync of source "other" to finish applying`)
+      assert.deepStrictEqual(yield* rows(url, "SELECT status FROM sync_runs ORDER BY id"), [{ status: "succeeded" }])
+    }))
+
   it.scopedLive("with --wait, a sync queues until the holder releases the lock", () =>
     Effect.gen(function*() {
       const { mock, url } = yield* synced(50, 1, { database })

@@ -114,11 +114,15 @@ export interface SyncSetup {
   readonly wait?: boolean
   readonly pageSize?: number
   readonly requestTimeout?: Duration.DurationInput
+  /** `--db-timeout`. */
+  readonly dbTimeout?: Duration.DurationInput
 }
 
 /** The mirror at `url`, migrated, as a command that writes opens it. */
-export const mirrorLayer = (url: string) =>
-  MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(Layer.provideMerge(MirrorDatabase.layer({ url })))
+export const mirrorLayer = (url: string, timeout?: Duration.DurationInput) =>
+  MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(
+    Layer.provideMerge(MirrorDatabase.layer({ url, ...(timeout === undefined ? {} : { timeout }) }))
+  )
 
 /** One sync, as the CLI runs it: its own database handle and client, fast retries. */
 export const sync = (setup: SyncSetup) =>
@@ -128,7 +132,7 @@ export const sync = (setup: SyncSetup) =>
       concurrency: setup.concurrency ?? 4,
       pageSize: setup.pageSize ?? 100
     }).pipe(Layer.provide(Layer.mergeAll(
-      mirrorLayer(setup.url),
+      mirrorLayer(setup.url, setup.dbTimeout),
       PicaClient.layer({
         secretKey: Redacted.make(setup.secret ?? setup.mock.secret),
         baseUrl: setup.mock.url,

@@ -21,6 +21,8 @@ export const forCli = (error: unknown): string => {
       return `${message} (--db or PICASYNC_DB)`
     case "SyncLockHeldError":
       return `${message}, or pass --wait to queue behind it`
+    case "ApplyWaitTimeoutError":
+      return `${message} (--db-timeout or PICASYNC_DB_TIMEOUT)`
     case "PicaTransportError":
       return `${message}, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY`
     case "QueryError":

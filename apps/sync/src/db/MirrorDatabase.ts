@@ -130,6 +130,8 @@ const refreshReplica = (options: MirrorDatabaseOptions, context: FailureContext)
 export interface Service {
   /** Where the database is, as messages may show it: a path, or a URL without credentials. */
   readonly location: string
+  /** How long a remote call, or a wait on another sync, may take before it fails (`--db-timeout`). */
+  readonly timeout: Duration.Duration
   /** Runs `run` on the open transaction of this fiber, else on its own; every call is serialised. */
   readonly query: <A>(operation: string, run: (orm: Orm) => Promise<A>) => Effect.Effect<A, DatabaseFailure>
   /**
@@ -325,7 +327,7 @@ export const make: (
       yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
     }
 
-    return { location, query, transaction, batch, readOnly, writes } satisfies Service
+    return { location, timeout, query, transaction, batch, readOnly, writes } satisfies Service
   }
 )
 
