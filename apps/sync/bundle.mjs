@@ -3,8 +3,12 @@
 // by one; both carry the workspace code they need (`@picasync/client`, and `@picasync/mock` for the
 // demo), which is not published, so the packed tarball installs from the registry alone.
 import { build } from "esbuild"
+import { dirname } from "node:path"
+import { fileURLToPath } from "node:url"
 
 const shared = {
+  // Paths are the package's, whichever directory runs the build (vitest runs from the workspace root).
+  absWorkingDir: dirname(fileURLToPath(import.meta.url)),
   bundle: true,
   platform: "node",
   target: "node20",
@@ -15,23 +19,28 @@ const shared = {
   logLevel: "warning"
 }
 
-await Promise.all([
-  // What the bin runs: `--version` alone, or the CLI bundle through V8's code cache (src/launcher.ts).
-  build({ ...shared, entryPoints: ["src/launcher.ts"], outfile: "dist/bin.js", sourcemap: false }),
-  // The CLI as one CommonJS script, the form V8's code cache takes (`vm.Script`).
-  build({
-    ...shared,
-    entryPoints: ["src/bin.ts"],
-    outfile: "dist/cli.cjs",
-    format: "cjs",
-    // `import()` of what stays in node_modules becomes `require`: a script run by `vm.Script` has no module loader.
-    supported: { "dynamic-import": false },
-    // libSQL loads a native addon at run time (libsql), and its Hrana client WebSockets: they stay in node_modules.
-    external: ["@libsql/*", "libsql"],
-    // `import.meta.url` of the bundled sources is the bundle's own URL, as it was in an ES module.
-    define: { "import.meta.url": "__bundleUrl" },
-    banner: { js: "const __bundleUrl = require(\"node:url\").pathToFileURL(__filename).href;" }
-  }),
+/** The bin and the CLI bundle it loads, into `outdir` (one level below the package, like `dist/`). */
+export const buildCli = (outdir) =>
+  Promise.all([
+    // What the bin runs: `--version` alone, or the CLI bundle through V8's code cache (src/launcher.ts).
+    build({ ...shared, entryPoints: ["src/launcher.ts"], outfile: `${outdir}/bin.js`, sourcemap: false }),
+    // The CLI as one CommonJS script, the form V8's code cache takes (`vm.Script`).
+    build({
+      ...shared,
+      entryPoints: ["src/bin.ts"],
+      outfile: `${outdir}/cli.cjs`,
+      format: "cjs",
+      // `import()` of what stays in node_modules becomes `require`: a script run by `vm.Script` has no module loader.
+      supported: { "dynamic-import": false },
+      // libSQL loads a native addon at run time (libsql), and its Hrana client WebSockets: they stay in node_modules.
+      external: ["@libsql/*", "libsql"],
+      // `import.meta.url` of the bundled sources is the bundle's own URL, as it was in an ES module.
+      define: { "import.meta.url": "__bundleUrl" },
+      banner: { js: "const __bundleUrl = require(\"node:url\").pathToFileURL(__filename).href;" }
+    })
+  ])
+
+const buildLibrary = () =>
   build({
     ...shared,
     entryPoints: ["src/index.ts"],
@@ -41,4 +50,6 @@ await Promise.all([
     // dependencies) and loads libSQL's native addon and Hrana client from node_modules (dependencies).
     external: ["effect", "@effect/*", "drizzle-orm", "@libsql/*", "libsql"]
   })
-])
+
+// Run as a script (`pnpm build`); the tests import `buildCli` to run the CLI as users get it.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await Promise.all([buildCli("dist"), buildLibrary()])

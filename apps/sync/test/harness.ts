@@ -12,6 +12,7 @@ import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
 import * as MirrorMigrations from "../src/db/MirrorMigrations.js"
 import { PicaSync } from "../src/PicaSync.js"
 import * as Source from "../src/Source.js"
+import { testCliBin, testCliCodeCache } from "./cliBundle.js"
 import { startSqld } from "./Sqld.js"
 
 export type MockOptions = Parameters<typeof MockPica.start>[0]
@@ -202,20 +203,24 @@ export interface CliProcess {
   readonly stderr: () => string
 }
 
+
 /**
- * Runs `picasync …args` in a child process from the TypeScript sources, with only `env` set; killed with the scope.
- * `uid` runs it as another user (the tests run as root, whom file permissions do not stop).
+ * Runs `picasync …args` in a child process, with only `env` set; killed with the scope. It runs the bin
+ * `globalSetup` built from the sources, a tenth of the CPU of a start through tsx; `sources` runs
+ * `src/bin.ts` through tsx instead, for a test that watches which modules load. `uid` runs it as another
+ * user (the tests run as root, whom file permissions do not stop).
  */
 export const spawnCli = (
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
-  options: { readonly uid?: number } = {}
+  options: { readonly uid?: number; readonly sources?: boolean } = {}
 ) =>
   Effect.acquireRelease(
     Effect.sync((): CliProcess => {
-      const child = spawn(process.execPath, ["--conditions=@picasync/source", "--import", "tsx", "src/bin.ts", ...args], {
+      const entry = options.sources === true ? ["--conditions=@picasync/source", "--import", "tsx", "src/bin.ts"] : [testCliBin]
+      const child = spawn(process.execPath, [...entry, ...args], {
         cwd: appDir,
-        env: { PATH: process.env.PATH ?? "", ...env },
+        env: { PATH: process.env.PATH ?? "", PICASYNC_CACHE_DIR: testCliCodeCache, ...env },
         stdio: ["ignore", "pipe", "pipe"],
         ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid })
       })

@@ -60,11 +60,13 @@ describe("RateLimit", () => {
 
   it.scopedLive("a 429 from a window spent elsewhere holds every request of the client until it turns, then succeeds", () =>
     Effect.gen(function*() {
-      const mock = yield* MockPica.start({ count: 400, limiter: { limit: 20, windowMs: 400 }, hiddenShare: 0 })
+      // A window long enough that it cannot turn between the spending and the client's first request, on a loaded machine.
+      const mock = yield* MockPica.start({ count: 400, limiter: { limit: 20, windowMs: 1_500 }, hiddenShare: 0 })
       // Another process of the same organisation spends the window first.
-      for (let i = 0; i < 20; i++) {
-        yield* Effect.promise(() => fetch(`${mock.url}/v1/vault/connections?limit=1`, { headers: { [mock.authHeader]: mock.secret } }))
-      }
+      yield* Effect.forEach(Array.from({ length: 20 }), () =>
+        Effect.promise(() => fetch(`${mock.url}/v1/vault/connections?limit=1`, { headers: { [mock.authHeader]: mock.secret } })), {
+        concurrency: "unbounded"
+      })
       const pica = yield* client(mock)
       const rows = yield* Stream.runCount(pica.streamConnections({}, { concurrency: 4 }))
       assert.strictEqual(rows, (yield* mock.inventory).filter((row) => row.active).length)

@@ -155,6 +155,13 @@ const listen = (server: http.Server, port: number, host: string): Effect.Effect<
     })
   })
 
+/**
+ * How long an idle keep-alive connection stays open: far longer than a client keeps one (undici: 4 s), so
+ * the client always drops it first and never sends a request down a socket the server is closing
+ * (ECONNRESET), however late a busy event loop runs either timer.
+ */
+const KEEP_ALIVE_MILLIS = 60_000
+
 const close = (server: http.Server): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
     server.close(() => resume(Effect.void))
@@ -175,7 +182,7 @@ export const start = (options: MockPicaOptions = {}): Effect.Effect<MockPicaServ
     const host = options.host ?? "127.0.0.1"
     const address = yield* Effect.acquireRelease(
       Effect.suspend(() => {
-        const server = http.createServer(Server.handler(state))
+        const server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_MILLIS }, Server.handler(state))
         return Effect.map(listen(server, options.port ?? 0, host), (address) => ({ server, address }))
       }),
       ({ server }) => close(server)

@@ -110,7 +110,7 @@ describe("picasync traces (OpenTelemetry)", () => {
           OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
           OTEL_EXPORTER_OTLP_HEADERS: "x-collector-key=collector%20key",
           ...imports.env
-        })
+        }, { sources: true })
         assert.strictEqual(yield* cli.exitCode, 0, cli.stderr())
 
         // Flushed before the process exited: everything is here already.
@@ -179,7 +179,7 @@ describe("picasync traces (OpenTelemetry)", () => {
           OTEL_SERVICE_NAME: "picasync-test",
           ...otel,
           ...imports.env
-        })
+        }, { sources: true })
         assert.strictEqual(yield* cli.exitCode, 0, cli.stderr())
         const loaded = imports.loaded()
         // The recording works: the CLI library was seen loading.

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { type ChildProcess, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { testCliBin } from "../cliBundle.js"
 import { type CliProcess, holdDatabase, mirrored, mirrorSnapshot, rows, spawnCli, stagedRows, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
 import { figures, scaled } from "./Figures.js"
 
@@ -19,9 +19,9 @@ const commands: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = scaled
 /** File permissions do not stop root, so as root the commands run as `nobody`. */
 const unprivileged = process.getuid?.() === 0 ? { uid: 65534 } : {}
 
-/** Whether `nobody` can read the CLI's sources: a checkout under a private home directory hides them. */
+/** Whether `nobody` can read the CLI: a checkout under a private home directory hides it. */
 const canRunUnprivileged = unprivileged.uid === undefined ||
-  spawnSync(process.execPath, ["-e", "require('fs').accessSync(process.argv[1], require('fs').constants.R_OK)", fileURLToPath(new URL("../../src/bin.ts", import.meta.url))], { ...unprivileged, gid: unprivileged.uid }).status === 0
+  spawnSync(process.execPath, ["-e", "require('fs').accessSync(process.argv[1], require('fs').constants.R_OK)", testCliBin], { ...unprivileged, gid: unprivileged.uid }).status === 0
 
 const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
 
