@@ -2,7 +2,8 @@
 // fraction of the time Node takes to resolve and load the hundreds of modules of its dependencies one
 // by one; both carry the workspace code they need (`@picasync/client`, and `@picasync/mock` for the
 // demo), which is not published, so the packed tarball installs from the registry alone.
-import { build } from "esbuild"
+import * as esbuild from "esbuild"
+import { mkdir, rename, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -16,7 +17,22 @@ const shared = {
   sourcemap: true,
   // The workspace packages from their TypeScript sources, as tsx and vitest see them.
   conditions: ["@picasync/source"],
-  logLevel: "warning"
+  logLevel: "warning",
+  write: false
+}
+
+/**
+ * Builds, then puts each file in place by a rename, so a CLI started meanwhile (a test run beside this
+ * one) reads the old bundle or the new one, never half of one.
+ */
+const build = async (options) => {
+  const { outputFiles } = await esbuild.build(options)
+  for (const file of outputFiles) {
+    await mkdir(dirname(file.path), { recursive: true })
+    const temporary = `${file.path}.${process.pid}.tmp`
+    await writeFile(temporary, file.contents)
+    await rename(temporary, file.path)
+  }
 }
 
 /** The bin and the CLI bundle it loads, into `outdir` (one level below the package, like `dist/`). */
