@@ -107,6 +107,12 @@ const open = (options: MirrorDatabaseOptions, context: FailureContext, timeoutMi
     concurrency: 1
   }, context, "open")
 
+/** The transaction this fiber runs in, with Drizzle over it. */
+interface OpenTransaction {
+  readonly orm: Orm
+  readonly tx: Transaction
+}
+
 /** Drizzle over a libSQL client or transaction, which runs statements exactly like a client does. */
 const drizzleOver = (client: Client | Transaction): Orm => drizzle({ client: client as Client, schema })
 
@@ -137,18 +143,20 @@ export interface Service {
   /**
    * Runs `effect` in one write transaction (`BEGIN IMMEDIATE`): committed if it succeeds, rolled back if
    * it fails or is interrupted. Rerun from the start if the database stays busy, or a libSQL server ends
-   * it for a writer that waited too long, so `effect` must do nothing but database work.
+   * it for a writer that waited too long, so `effect` must do nothing but database work. Inside another
+   * transaction it is a savepoint of that one: undone alone if it fails, committed with the outer one.
    */
   readonly transaction: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | DatabaseFailure, R>
   /**
    * Runs `statements` in one write transaction of their own, all or nothing, rerun while the database
-   * is busy; not inside `transaction`. On a local file each distinct statement is prepared once and the
+   * is busy; inside `transaction`, as a savepoint of it. On a local file each distinct statement is prepared once and the
    * batch runs in one call; on a libSQL server it is one request.
    */
   readonly batch: (operation: string, statements: ReadonlyArray<BatchStatement>) => Effect.Effect<void, DatabaseFailure>
   /**
-   * Runs `run` in a read transaction that is always rolled back; SQLite refuses writes in it on a local
-   * file or replica (`PRAGMA query_only`), which a libSQL server does not allow: see `writes`.
+   * Runs `run` in a read transaction that is always rolled back, or inside the open `transaction`; SQLite
+   * refuses writes in it on a local file or replica (`PRAGMA query_only`), which a libSQL server does not
+   * allow: see `writes`.
    */
   readonly readOnly: <A>(operation: string, run: (tx: Transaction) => Promise<A>) => Effect.Effect<A, DatabaseFailure>
   /**
@@ -187,7 +195,7 @@ export const make: (
     )
     const orm = drizzleOver(client)
     const permit = yield* Effect.makeSemaphore(1)
-    const currentTransaction = yield* FiberRef.make(Option.none<Orm>())
+    const currentTransaction = yield* FiberRef.make(Option.none<OpenTransaction>())
     const file = localPath(options.url) !== undefined
     const remote = !file && options.replica === undefined
     const timed = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnreachable, R> =>
@@ -232,7 +240,7 @@ export const make: (
       Effect.flatMap(FiberRef.get(currentTransaction), (transaction) =>
         Option.match(transaction, {
           onNone: () => permit.withPermits(1)(waitOutContention(call(operation, () => run(orm)))),
-          onSome: (tx) => call(operation, () => run(tx))
+          onSome: ({ orm }) => call(operation, () => run(orm))
         }))
 
     /** Rolls back explicitly, so a libSQL server ends it now rather than when the stream expires. */
@@ -262,27 +270,57 @@ export const make: (
         end
       )
 
+    /**
+     * `effect` inside the open transaction `orm`, as a savepoint: its writes are undone alone if it fails,
+     * and the outer transaction goes on. It shares the outer transaction's connection and permit.
+     */
+    let savepoints = 0
+    const savepoint = <A, E, R>(operation: string, { tx }: OpenTransaction, effect: Effect.Effect<A, E, R>) =>
+      Effect.suspend(() => {
+        const name = `picasync_savepoint_${++savepoints}`
+        return Effect.zipRight(
+          call(`${operation} (savepoint)`, () => tx.execute(`SAVEPOINT ${name}`)),
+          effect.pipe(
+            Effect.onError(() => Effect.ignore(call(`${operation} (rollback)`, () => tx.execute(`ROLLBACK TO ${name}`)))),
+            Effect.zipLeft(call(`${operation} (release)`, () => tx.execute(`RELEASE ${name}`)))
+          )
+        )
+      })
+
     const transaction = <A, E, R>(
       operation: string,
       effect: Effect.Effect<A, E, R>
     ): Effect.Effect<A, E | DatabaseFailure, R> =>
-      permit.withPermits(1)(waitOutContention(
-        inTransaction(operation, "write", (tx) =>
-          effect.pipe(
-            Effect.locally(currentTransaction, Option.some(drizzleOver(tx))),
-            Effect.zipLeft(call(`${operation} (commit)`, () => tx.commit()))
-          ))
-      )).pipe(Effect.withSpan(`Database.transaction ${operation}`))
+      Effect.flatMap(FiberRef.get(currentTransaction), (open) =>
+        Option.match(open, {
+          onSome: (open) => savepoint(operation, open, effect),
+          onNone: () =>
+            permit.withPermits(1)(waitOutContention(
+              inTransaction(operation, "write", (tx) =>
+                effect.pipe(
+                  Effect.locally(currentTransaction, Option.some({ orm: drizzleOver(tx), tx })),
+                  Effect.zipLeft(call(`${operation} (commit)`, () => tx.commit()))
+                ))
+            ))
+        })).pipe(Effect.withSpan(`Database.transaction ${operation}`))
 
     // A local file or replica is also put in `PRAGMA query_only`, so SQLite itself refuses any write.
+    /** Runs `run` on `tx` with SQLite refusing writes on a local file or replica, then lets `tx` write again. */
+    const queryOnly = <A>(operation: string, tx: Transaction, run: (tx: Transaction) => Promise<A>) =>
+      remote ? call(operation, () => run(tx)) : Effect.zipRight(
+        call(`${operation} (begin)`, () => tx.execute("PRAGMA query_only = ON")),
+        call(operation, () => run(tx)).pipe(
+          Effect.ensuring(Effect.ignore(call(`${operation} (end)`, () => tx.execute("PRAGMA query_only = OFF"))))
+        )
+      )
+
+    // Inside a transaction it reads there: the permit and the connection are that transaction's.
     const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseFailure> =>
-      permit.withPermits(1)(
-        inTransaction(operation, "read", (tx) =>
-          Effect.zipRight(
-            remote ? Effect.void : call(`${operation} (begin)`, () => tx.execute("PRAGMA query_only = ON")),
-            call(operation, () => run(tx))
-          ))
-      ).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
+      Effect.flatMap(FiberRef.get(currentTransaction), (open) =>
+        Option.match(open, {
+          onSome: ({ tx }) => queryOnly(operation, tx, run),
+          onNone: () => permit.withPermits(1)(inTransaction(operation, "read", (tx) => queryOnly(operation, tx, run)))
+        })).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
 
     const preparedFile = file && options.replica === undefined
       ? yield* Effect.acquireRelease(
@@ -291,13 +329,21 @@ export const make: (
       )
       : undefined
 
-    // The permit keeps it from waiting, event loop blocked, on this process's own open transaction.
+    const inStatements = (statements: ReadonlyArray<BatchStatement>) => statements as Array<BatchStatement & { args: Array<InValue> }>
+
+    // The permit keeps it from waiting, event loop blocked, on this process's own open transaction; inside
+    // one, it runs in it, as a savepoint, so the batch is still all or nothing.
     const batch = (operation: string, statements: ReadonlyArray<BatchStatement>): Effect.Effect<void, DatabaseFailure> =>
-      permit.withPermits(1)(waitOutContention(
-        preparedFile === undefined
-          ? Effect.asVoid(call(operation, () => client.batch(statements as Array<BatchStatement & { args: Array<InValue> }>, "write")))
-          : Effect.try({ try: () => preparedFile.write(statements), catch: failure(operation) })
-      )).pipe(Effect.withSpan(`Database.batch ${operation}`))
+      Effect.flatMap(FiberRef.get(currentTransaction), (open) =>
+        Option.match(open, {
+          onSome: (open) => savepoint(operation, open, call(operation, () => open.tx.batch(inStatements(statements)))),
+          onNone: () =>
+            permit.withPermits(1)(waitOutContention(
+              preparedFile === undefined
+                ? call(operation, () => client.batch(inStatements(statements), "write"))
+                : Effect.try({ try: () => preparedFile.write(statements), catch: failure(operation) })
+            ))
+        })).pipe(Effect.asVoid, Effect.withSpan(`Database.batch ${operation}`))
 
     const writes = (sql: string): Effect.Effect<boolean, DatabaseFailure> => {
       if (!remote) return Effect.succeed(false)
