@@ -73,7 +73,7 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
           Effect.flatMap((counts) => SyncRun.finish(runId, stats, counts)),
           Effect.zipLeft(SyncLock.finishApply(lock))
         )
-      )
+      ).pipe(Effect.zipLeft(Effect.logDebug(`run ${runId}: committed, with its record in sync_runs`)))
     }).pipe(
       Effect.onError((cause) => recordFailure(runId, fetched, cause)),
       Effect.ensuring(Effect.ignoreLogged(Staging.clear(source)))

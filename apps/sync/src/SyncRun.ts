@@ -30,6 +30,13 @@ export interface Failure {
 }
 
 /**
+ * Why a run left `running` ended, as far as anyone can tell. A success is recorded with the mirror's
+ * changes, so such a run changed nothing.
+ */
+const unrecordedEnd =
+  "its end was never recorded: the process running it stopped, or could not write the run log (a full disk?); none of its changes are in the mirror"
+
+/**
  * Records a new run of `source` as `running` and returns its id. Called while holding the
  * source's lock, so a run still marked `running` was left by a process that died.
  */
@@ -38,7 +45,7 @@ export const start = Effect.fn("SyncRun.start")(function*(source: string) {
   const now = yield* isoNow
   yield* db.query("run log", (orm) =>
     orm.update(syncRuns)
-      .set({ status: "interrupted", finishedAt: now, error: "the process running this sync stopped before it finished" })
+      .set({ status: "interrupted", finishedAt: now, error: unrecordedEnd })
       .where(and(eq(syncRuns.source, source), eq(syncRuns.status, "running"))))
   const [run] = yield* db.query("run log", (orm) =>
     orm.insert(syncRuns).values({ source, startedAt: now, status: "running" }).returning({ id: syncRuns.id }))
