@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from "node:util"
 import { DatabaseDiskFull } from "../../src/db/DatabaseError.js"
 import * as Progress from "../../src/Progress.js"
 import type { SyncRun } from "../../src/SyncRun.js"
-import { count, mirrored, rows, spawnCli, stagingTables, startMock, sync, truth } from "../harness.js"
+import { count, mirrored, rows, runLogContradictions, spawnCli, stagingTables, startMock, sync, truth } from "../harness.js"
 import { cannotMount, mountTmpfs, type Tmpfs } from "../Tmpfs.js"
 import { figures } from "./Figures.js"
 
@@ -23,22 +23,6 @@ const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secre
 /** A disk-full message: the database's path, the space left, and the mirror unchanged. */
 const diskFull = (file: string) =>
   new RegExp(`the disk holding ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is full \\(\\d+(\\.\\d)? (B|KiB) free\\); the mirror is unchanged`)
-
-/**
- * Runs that contradict `connection_changes`: a run with changes not recorded as succeeded, or a succeeded
- * run whose counts are not its changes. Empty when the run log agrees with the mirror.
- */
-const contradictions = (url: string) =>
-  rows<{ id: number; status: string; recorded: string; logged: string }>(
-    url,
-    `SELECT r.id, r.status,
-      r.inserted || '/' || r.updated || '/' || r.deleted || '/' || r.restored AS recorded,
-      coalesce(sum(c.kind = 'inserted'), 0) || '/' || coalesce(sum(c.kind = 'updated'), 0) || '/' ||
-        coalesce(sum(c.kind = 'deleted'), 0) || '/' || coalesce(sum(c.kind = 'restored'), 0) AS logged
-    FROM sync_runs r LEFT JOIN connection_changes c ON c.run_id = r.id
-    GROUP BY r.id
-    HAVING (r.status = 'succeeded' AND recorded <> logged) OR (r.status <> 'succeeded' AND count(c.id) > 0)`
-  )
 
 /** The counts a run taking the mirror from `before` to `after` records. */
 const changesBetween = (before: ReadonlyMap<string, unknown>, after: ReadonlyMap<string, unknown>) => ({
@@ -116,7 +100,7 @@ const recovers = (setup: Effect.Effect.Success<typeof mirrorOnTmpfs>) =>
     const next = yield* sync({ mock, url })
     assert.strictEqual(next.status, "succeeded")
     assert.deepStrictEqual(yield* mirrored(url), setup.after, "the next sync is exact")
-    assert.deepStrictEqual(yield* contradictions(url), [])
+    assert.deepStrictEqual(yield* runLogContradictions(url), [])
     assert.strictEqual(yield* count(url, "SELECT 1 FROM sync_runs WHERE status = 'running'"), 0)
     assert.deepStrictEqual(yield* stagingTables(url), [])
     assert.deepStrictEqual(yield* rows(url, "PRAGMA integrity_check"), [{ integrity_check: "ok" }])
@@ -140,7 +124,7 @@ describe.skipIf(cannotMount !== undefined)(
           assert.match((error as DatabaseDiskFull).message, diskFull(setup.file))
           assert.match((error as DatabaseDiskFull).operation, failingWrite[moment])
           assert.deepStrictEqual(yield* mirrored(setup.url), setup.before)
-          assert.deepStrictEqual(yield* contradictions(setup.url), [])
+          assert.deepStrictEqual(yield* runLogContradictions(setup.url), [])
           // Recorded as failed, or left running when the full disk took even that record, which is then logged.
           const [run] = yield* rows<{ status: string; error: string | null }>(setup.url, "SELECT status, error FROM sync_runs ORDER BY id DESC LIMIT 1")
           if (run!.status === "failed") assert.match(run!.error!, diskFull(setup.file))
@@ -164,7 +148,7 @@ describe.skipIf(cannotMount !== undefined)(
         // The disk was full after the commit: what follows it (the lock's release) could not be written.
         assert.isTrue(lines.some((line) => diskFull(setup.file).test(line)), lines.join("\n"))
         assert.deepStrictEqual(yield* mirrored(setup.url), setup.after)
-        assert.deepStrictEqual(yield* contradictions(setup.url), [])
+        assert.deepStrictEqual(yield* runLogContradictions(setup.url), [])
         const [recorded] = yield* rows<{ status: string }>(setup.url, "SELECT status FROM sync_runs WHERE id = ?", [run.id])
         assert.strictEqual(recorded!.status, "succeeded")
         yield* recovers(setup)
