@@ -10,7 +10,7 @@ export const isFull = (error: unknown): boolean => {
 const units = ["B", "KiB", "MiB", "GiB", "TiB"] as const
 
 /** `bytes` for a person: `0 B`, `12 KiB`, `3.4 MiB`. */
-export const formatBytes = (bytes: number): string => {
+const formatBytes = (bytes: number): string => {
   let value = bytes
   let unit = 0
   while (value >= 1024 && unit < units.length - 1) {

@@ -38,7 +38,8 @@ const unrecordedEnd =
 
 /**
  * Records a new run of `source` as `running` and returns its id. Called while holding the
- * source's lock, so a run still marked `running` was left by a process that died.
+ * source's lock, so a run still marked `running` was left by a process that died, or that could not
+ * record its failure.
  */
 export const start = Effect.fn("SyncRun.start")(function*(source: string) {
   const db = yield* MirrorDatabase
