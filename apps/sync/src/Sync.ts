@@ -1,6 +1,5 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Ref from "effect/Ref"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
 import type { ChangeKind } from "./db/schema.js"
@@ -37,52 +36,47 @@ const failureMessage = (cause: Cause.Cause<unknown>) => {
   return error instanceof Error ? error.message : String(error)
 }
 
-const record = (runId: number, fetched: Ref.Ref<SyncRun.FetchStats>, exit: Exit.Exit<Mirror.MirrorCounts, unknown>) =>
+/** Records a run that failed or was interrupted; a failure to record it is logged, and the run's own failure stands. */
+const recordFailure = (runId: number, fetched: Ref.Ref<SyncRun.FetchStats>, cause: Cause.Cause<unknown>) =>
   Effect.flatMap(Ref.get(fetched), (stats) =>
-    SyncRun.finish(
-      runId,
-      Exit.match(exit, {
-        onSuccess: (counts) => ({ status: "succeeded", fetched: stats, counts }),
-        onFailure: (cause) => ({
-          status: Cause.isInterruptedOnly(cause) ? "interrupted" : "failed",
-          fetched: stats,
-          error: failureMessage(cause)
-        })
-      })
-    )).pipe(Effect.catchAll((error) => Effect.logError(`could not record the end of run ${runId}: ${error.message}`)))
+    SyncRun.fail(runId, {
+      status: Cause.isInterruptedOnly(cause) ? "interrupted" : "failed",
+      fetched: stats,
+      error: failureMessage(cause)
+    })).pipe(Effect.catchAll((error) => Effect.logError(`could not record the end of run ${runId}: ${error.message}`)))
 
 /**
  * One sync of `options.source`: take the source's lock, record a run, stage the whole inventory,
- * then apply it in one transaction. Whatever fails before commit leaves the mirror as it was and
- * the run recorded as failed. Returns the run as `sync_runs` records it.
+ * then apply it in one transaction, which also records the run as succeeded. Whatever fails before
+ * commit leaves the mirror as it was and the run recorded as failed. Returns the run as committed.
  */
 export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
   const db = yield* MirrorDatabase
   const { source } = options
-  const runId = yield* Effect.scoped(Effect.gen(function*() {
+  return yield* Effect.scoped(Effect.gen(function*() {
     const lock = yield* SyncLock.hold(source, { wait: options.wait })
     const runId = yield* SyncRun.start(source)
     const fetched = yield* Ref.make(noneFetched)
-    yield* Effect.gen(function*() {
+    return yield* Effect.gen(function*() {
       yield* Staging.clear(source)
       yield* Staging.begin(runId, source)
       yield* Scan.inventory({ runId, source, options, stats: fetched })
       const now = yield* isoNow
-      const { complete } = yield* Ref.get(fetched)
       yield* SyncLock.startApply(lock)
+      const stats = yield* Ref.get(fetched)
+      // The run's record is written in the apply's transaction: it commits with the changes, or neither does.
       return yield* db.transaction(
         "mirror",
         SyncLock.verify(lock).pipe(
           Effect.zipRight(Effect.logDebug(`run ${runId}: applying in one transaction, which holds the database's write lock`)),
-          Effect.zipRight(Mirror.apply({ runId, source, now, tombstone: complete, notify: options.notify })),
+          Effect.zipRight(Mirror.apply({ runId, source, now, tombstone: stats.complete, notify: options.notify })),
+          Effect.flatMap((counts) => SyncRun.finish(runId, stats, counts)),
           Effect.zipLeft(SyncLock.finishApply(lock))
         )
-      )
+      ).pipe(Effect.zipLeft(Effect.logDebug(`run ${runId}: committed, with its record in sync_runs`)))
     }).pipe(
-      Effect.onExit((exit) => record(runId, fetched, exit)),
+      Effect.onError((cause) => recordFailure(runId, fetched, cause)),
       Effect.ensuring(Effect.ignoreLogged(Staging.clear(source)))
     )
-    return runId
   }))
-  return yield* SyncRun.get(runId)
 })

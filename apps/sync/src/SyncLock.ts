@@ -78,9 +78,18 @@ const holders = (where: SQL | undefined) =>
   Effect.flatMap(MirrorDatabase, (db) =>
     db.query("lock", (orm) => orm.select({ ...getTableColumns(syncLocks), ageMillis: heartbeatAge }).from(syncLocks).where(where)))
 
-/** A holder is alive while its heartbeat is fresh and, when its pid is one this process can check, that process runs. */
+/**
+ * The locks this process holds. A row naming this process but none of these was left by a release that
+ * could not be written (a full disk): this process's next sync takes it over rather than wait it out.
+ */
+const heldHere = new Set<string>()
+
+/** Whether the process `holder` names runs and, when it is this one, still holds that lock. */
+const holderRuns = (holder: Holder) => holder.pid === process.pid ? heldHere.has(holder.holder) : isRunning(holder.pid)
+
+/** A holder is alive while its heartbeat is fresh and, when its process is one this one can check, that process holds it. */
 const isAlive = (holder: Holder) =>
-  holder.ageMillis < Duration.toMillis(STALE_AFTER) && (holder.machine !== Machine.id() || isRunning(holder.pid))
+  holder.ageMillis < Duration.toMillis(STALE_AFTER) && (holder.machine !== Machine.id() || holderRuns(holder))
 
 const liveHolder = (source: string) =>
   Effect.map(holders(eq(syncLocks.source, source)), ([holder]) => (holder !== undefined && isAlive(holder) ? holder : undefined))
@@ -109,7 +118,9 @@ const claim = (source: string) =>
   })
 
 const tryAcquire = (source: string): Effect.Effect<Lock, SyncLockHeldError | DatabaseFailure, MirrorDatabase> =>
-  Effect.flatMap(MirrorDatabase, (db) => db.transaction("lock", claim(source)))
+  Effect.flatMap(MirrorDatabase, (db) => db.transaction("lock", claim(source))).pipe(
+    Effect.tap((lock) => Effect.sync(() => heldHere.add(lock.holder)))
+  )
 
 const whereHeld = (lock: Lock) => and(eq(syncLocks.source, lock.source), eq(syncLocks.holder, lock.holder))
 
@@ -148,7 +159,8 @@ const heartbeat = (lock: Lock) =>
 
 const release = (lock: Lock) =>
   Effect.flatMap(MirrorDatabase, (db) => db.query("lock release", (orm) => orm.delete(syncLocks).where(whereHeld(lock)))).pipe(
-    Effect.catchAll((error) => Effect.logWarning(`could not release the sync lock: ${error.message}`))
+    Effect.catchAll((error) => Effect.logWarning(`could not release the sync lock: ${error.message}`)),
+    Effect.ensuring(Effect.sync(() => heldHere.delete(lock.holder)))
   )
 
 /** Polls, reading only, until no live sync holds the lock of `source`. Interruptible: a waiting command stops on SIGINT. */

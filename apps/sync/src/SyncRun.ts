@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
-import { type RunStatus, runStatuses, syncRuns } from "./db/schema.js"
+import { runStatuses, syncRuns } from "./db/schema.js"
 import type { MirrorCounts } from "./Mirror.js"
 import { isoNow } from "./Now.js"
 
@@ -22,23 +22,31 @@ export interface FetchStats {
   readonly complete: boolean
 }
 
-export interface Outcome {
-  readonly status: Exclude<RunStatus, "running">
+/** How a run that changed nothing in the mirror ended. */
+export interface Failure {
+  readonly status: "failed" | "interrupted"
   readonly fetched: FetchStats
-  readonly counts?: MirrorCounts | undefined
-  readonly error?: string | undefined
+  readonly error: string
 }
 
 /**
+ * Why a run left `running` ended, as far as anyone can tell. A success is recorded with the mirror's
+ * changes, so such a run changed nothing.
+ */
+const unrecordedEnd =
+  "its end was never recorded: the process running it stopped, or could not write the run log (a full disk?); none of its changes are in the mirror"
+
+/**
  * Records a new run of `source` as `running` and returns its id. Called while holding the
- * source's lock, so a run still marked `running` was left by a process that died.
+ * source's lock, so a run still marked `running` was left by a process that died, or that could not
+ * record its failure.
  */
 export const start = Effect.fn("SyncRun.start")(function*(source: string) {
   const db = yield* MirrorDatabase
   const now = yield* isoNow
   yield* db.query("run log", (orm) =>
     orm.update(syncRuns)
-      .set({ status: "interrupted", finishedAt: now, error: "the process running this sync stopped before it finished" })
+      .set({ status: "interrupted", finishedAt: now, error: unrecordedEnd })
       .where(and(eq(syncRuns.source, source), eq(syncRuns.status, "running"))))
   const [run] = yield* db.query("run log", (orm) =>
     orm.insert(syncRuns).values({ source, startedAt: now, status: "running" }).returning({ id: syncRuns.id }))
@@ -48,20 +56,32 @@ export const start = Effect.fn("SyncRun.start")(function*(source: string) {
 /** The fetch counters `sync_runs` keeps. */
 const recorded = ({ complete: _complete, ...stats }: FetchStats) => stats
 
-/** Records how run `runId` ended; written outside the mirror's transaction, so failures stay recorded. */
-export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, outcome: Outcome) {
+/**
+ * Records run `runId` as succeeded, with its counts, and returns it as recorded. Run it in the apply's
+ * transaction: the record commits with the mirror's changes or not at all, so it never contradicts them.
+ */
+export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, fetched: FetchStats, counts: MirrorCounts) {
+  const db = yield* MirrorDatabase
+  const finishedAt = yield* isoNow
+  const [run] = yield* db.query("run log", (orm) =>
+    orm.update(syncRuns)
+      .set({ status: "succeeded", finishedAt, ...recorded(fetched), ...counts, error: null })
+      .where(eq(syncRuns.id, runId))
+      .returning())
+  return new SyncRun(run!)
+})
+
+/**
+ * Records run `runId` as failed or interrupted, after its transaction rolled back. Only a run still
+ * `running`: a success that committed before the failure (an interruption just after the commit) stands.
+ */
+export const fail = Effect.fn("SyncRun.fail")(function*(runId: number, failure: Failure) {
   const db = yield* MirrorDatabase
   const finishedAt = yield* isoNow
   yield* db.query("run log", (orm) =>
     orm.update(syncRuns)
-      .set({
-        status: outcome.status,
-        finishedAt,
-        ...recorded(outcome.fetched),
-        ...outcome.counts,
-        error: outcome.error ?? null
-      })
-      .where(eq(syncRuns.id, runId)))
+      .set({ status: failure.status, finishedAt, ...recorded(failure.fetched), error: failure.error })
+      .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, "running"))))
 })
 
 /** One run of a sync, as `sync_runs` records it. */
@@ -91,10 +111,3 @@ export class SyncRun extends Schema.Class<SyncRun>("SyncRun")({
   /** The one-line message of a failed run. */
   error: Schema.NullOr(Schema.String)
 }) {}
-
-/** The recorded run `runId`. */
-export const get = Effect.fn("SyncRun.get")(function*(runId: number) {
-  const db = yield* MirrorDatabase
-  const rows = yield* db.query("run log", (orm) => orm.select().from(syncRuns).where(eq(syncRuns.id, runId)))
-  return new SyncRun(rows[0]!)
-})

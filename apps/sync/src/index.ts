@@ -1,5 +1,6 @@
 export {
   DatabaseAuthError,
+  DatabaseDiskFull,
   DatabaseError,
   DatabaseFailure,
   DatabaseMissing,

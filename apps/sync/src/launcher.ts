@@ -32,15 +32,24 @@ const readCache = (file: string): Buffer | undefined => {
   }
 }
 
+/** Removes half a cache a full disk left; one that cannot be removed is left to the next write of the same name. */
+const removeQuietly = (file: string) => {
+  try {
+    fs.rmSync(file, { force: true })
+  } catch {
+    // The directory is not writable: nothing could have been written into it either.
+  }
+}
+
 /**
  * Written through a temporary file and a rename, so a concurrent start never reads half a cache; the
  * caches of earlier builds for this Node are removed, so upgrades do not pile them up.
  */
 const writeCache = (file: string, data: Buffer, build: string) => {
+  const temporary = `${file}.${process.pid}.tmp`
   try {
     const directory = path.dirname(file)
     fs.mkdirSync(directory, { recursive: true })
-    const temporary = `${file}.${process.pid}.tmp`
     fs.writeFileSync(temporary, data)
     fs.renameSync(temporary, file)
     const node = `cli-${process.version}-${process.arch}-`
@@ -51,6 +60,7 @@ const writeCache = (file: string, data: Buffer, build: string) => {
     }
   } catch {
     // A read-only home or a full disk: the next start compiles again, which is all a cache saves.
+    removeQuietly(temporary)
   }
 }
 

@@ -104,6 +104,22 @@ export const mirrorWrites = (url: string) =>
 export const mirrorSnapshot = (url: string) =>
   Effect.all(mirrorTables.map((table) => rows(url, `SELECT * FROM ${table} ORDER BY 1, 2, 3`)))
 
+/**
+ * Runs that contradict `connection_changes`: a run with changes not recorded as succeeded, or a succeeded
+ * run whose counts are not its changes. Empty when the run log agrees with the mirror.
+ */
+export const runLogContradictions = (url: string) =>
+  rows<{ id: number; status: string; recorded: string; logged: string }>(
+    url,
+    `SELECT r.id, r.status,
+      r.inserted || '/' || r.updated || '/' || r.deleted || '/' || r.restored AS recorded,
+      coalesce(sum(c.kind = 'inserted'), 0) || '/' || coalesce(sum(c.kind = 'updated'), 0) || '/' ||
+        coalesce(sum(c.kind = 'deleted'), 0) || '/' || coalesce(sum(c.kind = 'restored'), 0) AS logged
+    FROM sync_runs r LEFT JOIN connection_changes c ON c.run_id = r.id
+    GROUP BY r.id
+    HAVING (r.status = 'succeeded' AND recorded <> logged) OR (r.status <> 'succeeded' AND count(c.id) > 0)`
+  )
+
 export interface SyncSetup {
   readonly mock: MockPica.MockPicaServer
   readonly url: string

@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
+import * as DiskSpace from "../DiskSpace.js"
 import * as PicaSync from "../PicaSync.js"
 import type { SyncRun } from "../SyncRun.js"
 import { UsageError } from "./UsageError.js"
@@ -35,8 +36,6 @@ export class MetricsFileError extends Schema.TaggedError<MetricsFileError>()("Me
     return `could not write the metrics file ${this.path}: ${this.reason}`
   }
 }
-
-const reasonOf = (error: unknown) => error instanceof Error ? error.message : String(error)
 
 /** What keeps `target` from being written, if anything. */
 const problem = (target: string): string | undefined => {
@@ -149,7 +148,7 @@ const replace = (file: string, text: string) => {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
   return Effect.tryPromise({
     try: () => fsp.writeFile(temp, text).then(() => fsp.rename(temp, file)),
-    catch: (error) => new MetricsFileError({ path: file, reason: reasonOf(error) })
+    catch: (error) => new MetricsFileError({ path: file, reason: DiskSpace.writeFailure(file, error) })
   }).pipe(Effect.tapError(() => Effect.promise(() => fsp.rm(temp, { force: true }))))
 }
 

@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import { randomBytes } from "node:crypto"
 import { rename, rm, writeFile } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
+import * as DiskSpace from "../DiskSpace.js"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
 import { readerFlags, readerOptions, sourceFilterFlag } from "./databaseFlags.js"
@@ -37,7 +38,7 @@ const writeAtomically = (path: string, content: string) =>
         throw error
       }
     },
-    catch: (error) => new ReportWriteError({ path, reason: error instanceof Error ? error.message : String(error) })
+    catch: (error) => new ReportWriteError({ path, reason: DiskSpace.writeFailure(path, error) })
   })
 
 const options = {

@@ -2,6 +2,7 @@
 import { LibsqlError } from "@libsql/client/sqlite3"
 import { DrizzleQueryError } from "drizzle-orm/errors"
 import * as Schema from "effect/Schema"
+import * as DiskSpace from "../DiskSpace.js"
 
 /** A libSQL call that failed; `code` is libSQL's (e.g. `SQLITE_BUSY`, `TRANSACTION_TIMEOUT`) when it gave one. */
 export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
@@ -57,14 +58,31 @@ export class DatabaseUnreachable extends Schema.TaggedError<DatabaseUnreachable>
   }
 }
 
+/**
+ * The disk holding the database is full (SQLite's `SQLITE_FULL`, a server's included): the write failed
+ * and SQLite rolled it back. `free` is the space left, when the database is a local file.
+ */
+export class DatabaseDiskFull extends Schema.TaggedError<DatabaseDiskFull>()("DatabaseDiskFull", {
+  operation: Schema.String,
+  at: Schema.String,
+  free: Schema.optional(Schema.String)
+}) {
+  override get message() {
+    const free = this.free === undefined ? "" : ` (${this.free} free)`
+    return `database ${this.operation} failed: the disk holding ${this.at} is full${free}; the mirror is unchanged: free some space and run it again`
+  }
+}
+
 /** What any call to the database may fail with. */
-export type DatabaseFailure = DatabaseError | DatabaseAuthError | DatabaseUnreachable
-export const DatabaseFailure = Schema.Union(DatabaseError, DatabaseAuthError, DatabaseUnreachable)
+export type DatabaseFailure = DatabaseError | DatabaseDiskFull | DatabaseAuthError | DatabaseUnreachable
+export const DatabaseFailure = Schema.Union(DatabaseError, DatabaseDiskFull, DatabaseAuthError, DatabaseUnreachable)
 
 /** What failures of one database say about where it is, and which strings they must never show. */
 export interface FailureContext {
   readonly at: string
   readonly secrets: ReadonlyArray<string>
+  /** The local file the database is in, whose disk's free space a disk-full failure tells. */
+  readonly file?: string | undefined
 }
 
 const redact = (text: string, secrets: ReadonlyArray<string>) =>
@@ -85,6 +103,10 @@ const networkFailure = (error: unknown): string | undefined => {
 export const failure = (operation: string, context: FailureContext) => (cause: unknown): DatabaseFailure => {
   // Drizzle wraps libSQL's error, code included, in one whose message is the SQL and its parameters on two lines.
   const error = cause instanceof DrizzleQueryError && cause.cause !== undefined ? cause.cause : cause
+  if (DiskSpace.isFull(error)) {
+    const free = context.file === undefined ? undefined : DiskSpace.freeBeside(context.file)
+    return new DatabaseDiskFull({ operation, at: context.file ?? context.at, ...(free === undefined ? {} : { free }) })
+  }
   const text = redact(error instanceof Error ? error.message : String(error), context.secrets)
   const status = error instanceof LibsqlError ? /HTTP status (\d{3})/.exec(text)?.[1] : undefined
   if (status === "401" || status === "403") return new DatabaseAuthError({ at: context.at, status: Number(status) })

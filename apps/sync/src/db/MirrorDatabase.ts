@@ -27,7 +27,14 @@ import { displayUrl, hranaEndpoint, localPath } from "./DatabaseUrl.js"
 import { type BatchStatement, open as openPreparedFile } from "./PreparedFile.js"
 import * as schema from "./schema.js"
 
-export { DatabaseAuthError, DatabaseError, DatabaseFailure, DatabaseMissing, DatabaseUnreachable } from "./DatabaseError.js"
+export {
+  DatabaseAuthError,
+  DatabaseDiskFull,
+  DatabaseError,
+  DatabaseFailure,
+  DatabaseMissing,
+  DatabaseUnreachable
+} from "./DatabaseError.js"
 export type { BatchStatement } from "./PreparedFile.js"
 
 /** Drizzle over the connection, or over the open transaction; `$client` runs raw SQL on the same one. */
@@ -176,7 +183,11 @@ export const make: (
   function*(options: MirrorDatabaseOptions) {
     const token = options.authToken === undefined ? undefined : Redacted.value(options.authToken)
     const location = displayUrl(options.url)
-    const context: FailureContext = { at: location, secrets: [options.url, ...(token === undefined ? [] : [token])] }
+    const context: FailureContext = {
+      at: location,
+      secrets: [options.url, ...(token === undefined ? [] : [token])],
+      file: options.replica === undefined ? localPath(options.url) : path.resolve(options.replica.path)
+    }
     const failure = (operation: string) => failureIn(operation, context)
     const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
     /** A call to the server without an answer in time fails, so a wedged server cannot hold a command forever. */

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { statSync } from "node:fs"
 import { join } from "node:path"
 import { isDeepStrictEqual } from "node:util"
-import { type CliProcess, count, mirrored, stagingTables, rows, spawnCli, startMock, sync, tempDir, truth } from "../harness.js"
+import { type CliProcess, count, mirrored, rows, runLogContradictions, spawnCli, stagingTables, startMock, sync, tempDir, truth } from "../harness.js"
 import { baseSeed, figures, random, rowsDiffering, scaled } from "./Figures.js"
 
 const tally = figures("crashes")
@@ -145,6 +145,8 @@ describe("crashes: a sync SIGKILLed at any moment leaves the mirror as before or
         tally.rowsLost += lost
         assert.isTrue(asBefore || asAfter, `the mirror is the state before or after the sync, not a mix (${lost} rows differ)`)
         leftAs[asBefore ? "before" : "after"]++
+        // A run whose changes committed is recorded as succeeded with them, however late the kill came.
+        assert.deepStrictEqual(yield* runLogContradictions(url), [])
         const locks = yield* rows<{ pid: number }>(url, "SELECT pid FROM sync_locks")
         assert.isTrue(locks.length === 0 || locks[0]!.pid === cli.child.pid, "only the killed sync's lock is left")
 
@@ -155,6 +157,7 @@ describe("crashes: a sync SIGKILLed at any moment leaves the mirror as before or
         tally.rowsLost += converged
         assert.strictEqual(converged, 0)
         assert.strictEqual(yield* count(url, "SELECT 1 FROM sync_runs WHERE status = 'running'"), 0)
+        assert.deepStrictEqual(yield* runLogContradictions(url), [])
         assert.strictEqual(yield* count(url, "SELECT 1 FROM sync_locks"), 0)
         assert.deepStrictEqual(yield* stagingTables(url), [])
         assert.deepStrictEqual(yield* rows(url, "PRAGMA integrity_check"), [{ integrity_check: "ok" }])
