@@ -35,7 +35,7 @@ describe("Scan", () => {
       const before = yield* truth(mock)
       yield* mock.setFaults({ drift: { afterPage: 3, delete: 7 } })
       const run = yield* sync({ mock, url })
-      // Of the 7 newest rows deleted, those the server never listed (CONTRACT.md: rows counted but never listed) were never mirrored.
+      // Of the 7 newest rows deleted, those the server never listed (docs/pica-api.md: rows counted but never listed) were never mirrored.
       const after = yield* truth(mock)
       const gone = [...before.keys()].filter((id) => !after.has(id)).length
       assert.isAtLeast(gone, 5)
@@ -56,7 +56,7 @@ describe("Scan", () => {
       assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))
     }))
 
-  describe("the real service (CONTRACT.md, \"What the real sources show\")", () => {
+  describe("the real service (docs/pica-api.md)", () => {
     it.scopedLive("null fields: rows sending identity, identityType, name, state or tags as null are mirrored with NULL columns", () =>
       Effect.gen(function*() {
         const { mock, url } = yield* synced(2_000, 31)

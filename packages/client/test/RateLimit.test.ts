@@ -37,7 +37,7 @@ describe("RateLimit", () => {
     assert.strictEqual(resetMillis({ "x-one-rate-limit-reset": "60" }, 0), 60_000)
   })
 
-  // Rate limit (CONTRACT.md): a fixed window per organisation, `remainings` true, `reset` always the window's length.
+  // Rate limit (docs/pica-api.md): a fixed window per organisation, `remainings` true, `reset` always the window's length.
   for (const prefix of ["x-pica-", "x-one-"]) {
     it.scopedLive(`under a fixed window (headers ${prefix}…), requests hold once remainings reach 0 until the window turns: no 429`, () =>
       Effect.gen(function*() {

@@ -5,7 +5,7 @@ import { type CliProcess, count, mirrored, rows, spawnCli, startMock, truth, wai
 import { startSqld } from "../Sqld.js"
 
 /** Rows whose apply on sqld lasts about a second here: long enough to stop, kill or freeze a sync inside it. */
-const APPLY_SECONDS = 30_000
+const ROWS_APPLIED_IN_ABOUT_A_SECOND = 30_000
 
 const env = (mock: MockPica.MockPicaServer, db: string) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db })
 
@@ -25,7 +25,7 @@ const runStatuses = (url: string) =>
 const caughtApplying = (seed: number) =>
   Effect.gen(function*() {
     const server = yield* startSqld()
-    const mock = yield* bigMock(APPLY_SECONDS, seed)
+    const mock = yield* bigMock(ROWS_APPLIED_IN_ABOUT_A_SECOND, seed)
     const cli = yield* spawnCli(["sync"], env(mock, server.url))
     yield* waitFor("the sync to apply", applying(server.url), 180)
     return { cli, mock, server }
@@ -37,7 +37,7 @@ describe("a mirror on sqld under concurrent writers, signals and crashes", () =>
   it.scopedLive("an apply held past sqld's 5-second window, while a second sync waits: another writer steals it once, the apply starts again, all succeed, the mirror is exact", () =>
     Effect.gen(function*() {
       const server = yield* startSqld()
-      const mock = yield* bigMock(APPLY_SECONDS, 21)
+      const mock = yield* bigMock(ROWS_APPLIED_IN_ABOUT_A_SECOND, 21)
       const first = yield* spawnCli(["--log-level", "debug", "sync"], env(mock, server.url))
       yield* waitFor("the first sync to hold the lock", lockHeld(server.url), 60)
       const second = yield* spawnCli(["sync", "--wait"], env(mock, server.url))
@@ -75,8 +75,8 @@ describe("a mirror on sqld under concurrent writers, signals and crashes", () =>
   it.scopedLive("two sources synced at once into one server both succeed, each mirror exact", () =>
     Effect.gen(function*() {
       const server = yield* startSqld()
-      const test = yield* bigMock(APPLY_SECONDS, 23)
-      const live = yield* bigMock(APPLY_SECONDS, 24, "sk_live_mock_two_sources")
+      const test = yield* bigMock(ROWS_APPLIED_IN_ABOUT_A_SECOND, 23)
+      const live = yield* bigMock(ROWS_APPLIED_IN_ABOUT_A_SECOND, 24, "sk_live_mock_two_sources")
       const syncs = [yield* spawnCli(["sync"], env(test, server.url)), yield* spawnCli(["sync"], env(live, server.url))]
       yield* Effect.forEach(syncs, succeeds, { discard: true })
       assert.deepStrictEqual(yield* mirrored(server.url, "test"), yield* truth(test))
