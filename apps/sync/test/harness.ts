@@ -18,9 +18,9 @@ export type MockOptions = Parameters<typeof MockPica.start>[0]
 
 /**
  * The realistic mock (null fields, hidden rows, the 60-second limiter, real error bodies) with ties in
- * a fixed order: the real server may order rows of equal `createdAt` differently on each request, so
- * one scan can miss a new row at a page boundary, and a test that compares the mirror with the truth
- * after one run would assert what the real service does not promise. `Sync.test.ts` meets shuffled ties.
+ * a fixed order, so a sync sends the same requests every time: the real server may order rows of equal
+ * `createdAt` differently on each request, and a tie across a page boundary costs re-reads
+ * (`TieRescan`). `Scan.test.ts` meets shuffled ties.
  */
 export const startMock = (options: MockOptions = {}) => MockPica.start({ shuffleTies: false, ...options })
 
