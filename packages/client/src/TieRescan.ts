@@ -102,28 +102,20 @@ export const make = <E, R>(
     Effect.suspend(() => {
       const { rows } = page
       if (rows.length === 0) return close
-      const group = open
-      const continues = group !== undefined && group.createdAt === createdAtOf(rows[0]!) &&
-        page.page === group.pages[group.pages.length - 1]! + 1
       const last = page.page >= page.pages
-      if (!continues) {
-        return Effect.map(close, (found) => {
-          if (!last) open = startGroup(page)
-          return found
-        })
+      const group = open
+      if (group !== undefined && group.createdAt === createdAtOf(rows[0]!) && page.page === group.pages[group.pages.length - 1]! + 1) {
+        const members = membersOn(group, page)
+        group.pages.push(page.page)
+        group.shown += members.length
+        addMembers(group, members)
+        // All of this page is the group: it may go on to the next one.
+        if (members.length === rows.length && !last) return Effect.succeed([])
       }
-      const members = membersOn(group, page)
-      group.pages.push(page.page)
-      group.shown += members.length
-      addMembers(group, members)
-      // The group ends on this page unless the page is all of it and more pages follow.
-      if (members.length < rows.length || last) {
-        return Effect.map(close, (found) => {
-          if (!last && members.length < rows.length) open = startGroup(page)
-          return found
-        })
-      }
-      return Effect.succeed([])
+      return Effect.map(close, (found) => {
+        if (!last) open = startGroup(page)
+        return found
+      })
     })
 
   return { next, end: close }
