@@ -1,4 +1,4 @@
-import { type Connection, type ConnectionsPage, PicaClient } from "@picasync/client"
+import { type Connection, type ConnectionsPage, PicaClient, TieRescan } from "@picasync/client"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -83,9 +83,21 @@ interface ListedPage {
 /** A page with no row: past the listing's last one (the server counts rows it never lists). Skipped. */
 const isEmpty = (page: ConnectionsPage) => page.rows.length === 0 && page.unreadable.length === 0
 
+const listPage = (options: FetchOptions, active: boolean, page: number) =>
+  Effect.flatMap(PicaClient, (client) => client.listConnections({ active, limit: options.pageSize, page }))
+
 const fetchPage = (options: FetchOptions) => (active: boolean, page: number) =>
-  Effect.flatMap(PicaClient, (client) =>
-    Effect.map(client.listConnections({ active, limit: options.pageSize, page }), (fetched): ListedPage => ({ active, page: fetched })))
+  Effect.map(listPage(options, active, page), (fetched): ListedPage => ({ active, page: fetched }))
+
+/** A rescan of each listing's tied rows, its re-reads counted in the run: they spend the rate limit too. */
+const tieRescans = (run: FetchRun) =>
+  new Map(listings.map((active) => [
+    active,
+    TieRescan.make(
+      (page) => Effect.tap(listPage(run.options, active, page), () => count(run, (s) => ({ tieRereads: s.tieRereads + 1 }))),
+      { concurrency: run.options.concurrency }
+    )
+  ]))
 
 /** Page 1 of both listings, at once: each tells how many pages follow, and the listing's total before the scan. */
 const firstPages = (options: FetchOptions) =>
@@ -106,10 +118,14 @@ const laterPages = (options: FetchOptions, first: ReadonlyArray<ListedPage>) =>
 /** Pages fetched ahead of staging, so fetching goes on while a batch is written. */
 const PAGES_AHEAD = 64
 
-/** Pages through both listings once, staging every row; repeats are absorbed by id. */
+/**
+ * Pages through both listings once, staging every row; repeats are absorbed by id. Rows tied on
+ * `createdAt` across a page boundary are settled by re-reading their pages (`TieRescan`).
+ */
 const scan = Effect.fn("Scan.scan")(function*(run: FetchRun, label: string) {
   const { options, runId, source } = run
   const progress = yield* Progress.current
+  const rescans = tieRescans(run)
   const first = yield* firstPages(options)
   yield* progress.begin(label, first.reduce((pages, { page }) => pages + Math.max(1, page.pages), 0))
   const totals = new Map(listings.map((active) => [active, new Set<number>()]))
@@ -121,7 +137,18 @@ const scan = Effect.fn("Scan.scan")(function*(run: FetchRun, label: string) {
         .pipe(Effect.zipRight(progress.advance(served)))
     }),
     Stream.buffer({ capacity: PAGES_AHEAD }),
-    Stream.mapEffect(({ active, page }) => pageRows(run, active)(page)),
+    Stream.mapEffect(({ active, page }) =>
+      Effect.zipWith(pageRows(run, active)(page), rescans.get(active)!.next(page), (rows, tied) => [
+        ...rows,
+        ...tied.map(fromConnection(active))
+      ])
+    ),
+    Stream.concat(Stream.fromEffect(
+      Effect.map(
+        Effect.forEach(listings, (active) => Effect.map(rescans.get(active)!.end, (tied) => tied.map(fromConnection(active)))),
+        (tied) => tied.flat()
+      )
+    )),
     Stream.flattenIterables,
     stageInBatches(runId, source)
   )

@@ -26,6 +26,7 @@ const noneFetched: SyncRun.FetchStats = {
   rowsUnlisted: 0,
   rowsUnreadable: 0,
   idsUnconfirmed: 0,
+  tieRereads: 0,
   complete: true
 }
 

@@ -18,6 +18,8 @@ export interface FetchStats {
   readonly rowsUnreadable: number
   /** Missing live rows that could not be confirmed gone: kept as they were. */
   readonly idsUnconfirmed: number
+  /** Pages read again because rows sharing a `createdAt` straddled a page boundary (`TieRescan`). */
+  readonly tieRereads: number
   /** False when a row without a usable id was listed or a missing row is unconfirmed: then nothing is tombstoned. */
   readonly complete: boolean
 }
@@ -108,6 +110,8 @@ export class SyncRun extends Schema.Class<SyncRun>("SyncRun")({
   rowsUnreadable: Schema.Int,
   /** Missing rows that could not be confirmed gone: kept, not tombstoned. */
   idsUnconfirmed: Schema.Int,
+  /** Pages read again because rows sharing a `createdAt` straddled a page boundary. */
+  tieRereads: Schema.Int,
   /** The one-line message of a failed run. */
   error: Schema.NullOr(Schema.String)
 }) {}

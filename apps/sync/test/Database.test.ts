@@ -5,7 +5,7 @@ import { migrate } from "drizzle-orm/libsql/migrator"
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { count, holdDatabase, rows, sqlClient, startMock, sync, synced, tempDir, waitFor } from "./harness.js"
+import { count, holdDatabase, rows, sqlClient, startMock, sync, synced, tempDir } from "./harness.js"
 
 const migrations = fileURLToPath(new URL("../drizzle", import.meta.url))
 
@@ -14,7 +14,7 @@ describe("Database", () => {
     Effect.gen(function*() {
       const { mock, url } = yield* synced(50)
       const holder = yield* holdDatabase(url, "write", 6_000)
-      yield* waitFor("the other process to lock the database", Effect.sync(holder.locked))
+      yield* holder.locked
       yield* mock.insert({})
       const run = yield* sync({ mock, url })
       assert.include(run, { status: "succeeded", inserted: 1 })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type Faults, MockPica } from "@picasync/mock"
 import { Duration, Effect, Fiber } from "effect"
+import * as fc from "effect/FastCheck"
 import { count, mirrored, rows, startMock, sync, synced, tempDatabase, truth, waitFor } from "./harness.js"
 
 /** Ids the mirror holds as tombstones although the API still has them: must always be empty. */
@@ -169,7 +170,7 @@ describe("Scan", () => {
         assert.include(run, { status: "succeeded", inserted: (yield* truth(mock)).size })
       }), { timeout: 60_000 })
 
-    it.scopedLive("ties in a different order on every request: no live row is ever tombstoned, and nothing the API lacks is mirrored", () =>
+    it.scopedLive("ties in a different order on every request: each sync mirrors exactly what the API lists", () =>
       Effect.gen(function*() {
         const mock = yield* MockPica.start({ count: 3_000, seed: 39 })
         const url = yield* tempDatabase
@@ -177,8 +178,51 @@ describe("Scan", () => {
           yield* sync({ mock, url, concurrency: 4 })
           const live = yield* truth(mock)
           assert.deepStrictEqual(yield* liveButTombstoned(url, live), [])
-          assert.deepStrictEqual([...(yield* mirrored(url)).keys()].filter((id) => !live.has(id)), [])
+          assert.deepStrictEqual(yield* mirrored(url), live)
+          yield* mock.insert({})
         }
+      }))
+  })
+
+  describe("rows tied on createdAt across a page boundary (the API orders them anew on each request)", () => {
+    /** Rows in groups sharing a `createdAt`, one second apart, newest first; every fifth group inactive. */
+    const tiedRows = (sizes: ReadonlyArray<number>) =>
+      sizes.flatMap((size, group) => {
+        const createdAt = new Date(Date.UTC(2025, 0, 1) - group * 1000).toISOString().replace("Z", "000Z")
+        return Array.from({ length: size }, () => ({ createdAt, active: group % 5 !== 4 }))
+      })
+
+    /** The requests that read a page of 100: the scan's pages and the rescan's re-reads. */
+    const pageReads = (mock: MockPica.MockPicaServer) =>
+      Effect.map(mock.requests, (log) => log.filter((entry) => entry.query.limit === "100").length)
+
+    it.scopedLive.prop(
+      "groups of 30 to 150 rows straddling most boundaries: one sync mirrors every row, its re-reads counted",
+      { sizes: fc.array(fc.integer({ min: 30, max: 150 }), { minLength: 20, maxLength: 30 }) },
+      ({ sizes }) =>
+        Effect.gen(function*() {
+          const mock = yield* MockPica.start({ rows: tiedRows(sizes), limiter: null })
+          const url = yield* tempDatabase
+          const run = yield* sync({ mock, url, concurrency: 4 })
+          const expected = yield* truth(mock)
+          assert.include(run, { status: "succeeded", inserted: expected.size, rowsUnlisted: 0, driftDetected: false, idsChecked: 0 })
+          assert.deepStrictEqual(yield* mirrored(url), expected)
+          assert.isAbove(run.tieRereads, 0)
+          assert.strictEqual(yield* pageReads(mock), run.pagesFetched + run.tieRereads)
+        }),
+      { timeout: 60_000, fastCheck: { numRuns: 3 } }
+    )
+
+    it.scopedLive("ties only inside pages, or ending right at a boundary: no page is read twice", () =>
+      Effect.gen(function*() {
+        // 1,000 active rows; on every page a group of 5 on its first rows, one in the middle, one on its last rows.
+        const sizes = Array.from({ length: 10 }, () => [5, 40, 5, 45, 5]).flat()
+        const mock = yield* MockPica.start({ rows: tiedRows(sizes).map((row) => ({ ...row, active: true })), limiter: null })
+        const url = yield* tempDatabase
+        const run = yield* sync({ mock, url })
+        assert.include(run, { status: "succeeded", inserted: 1_000, tieRereads: 0, pagesFetched: 11 })
+        assert.strictEqual(yield* pageReads(mock), run.pagesFetched)
+        assert.deepStrictEqual(yield* mirrored(url), yield* truth(mock))
       }))
   })
 })

@@ -19,9 +19,9 @@ export type MockOptions = Parameters<typeof MockPica.start>[0]
 
 /**
  * The realistic mock (null fields, hidden rows, the 60-second limiter, real error bodies) with ties in
- * a fixed order: the real server may order rows of equal `createdAt` differently on each request, so
- * one scan can miss a new row at a page boundary, and a test that compares the mirror with the truth
- * after one run would assert what the real service does not promise. `Sync.test.ts` meets shuffled ties.
+ * a fixed order, so a sync sends the same requests every time: the real server may order rows of equal
+ * `createdAt` differently on each request, and a tie across a page boundary costs re-reads
+ * (`TieRescan`). `Scan.test.ts` meets shuffled ties.
  */
 export const startMock = (options: MockOptions = {}) => MockPica.start({ shuffleTies: false, ...options })
 
@@ -252,9 +252,16 @@ export const spawnCli = (
     ({ child }) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
   )
 
+/** What the lock holder prints once it holds the lock. */
+const holding = "holding the lock"
+
 /**
  * Another process holding the database: `write` a write transaction (readers go on, writers wait),
  * `exclusive` an exclusive lock no one else can even read through. Released after `millis`.
+ * `locked` waits until it holds the lock, and dies with the holder's error if it could not take it.
+ * In WAL mode `exclusive` needs every other connection to the file gone, and libSQL frees a closed
+ * connection that prepared a statement only when it is garbage-collected: so no connection of the
+ * test's own process may have opened the file first (see the storage test).
  */
 export const holdDatabase = (url: string, mode: "write" | "exclusive", millis: number) =>
   Effect.acquireRelease(
@@ -265,13 +272,31 @@ export const holdDatabase = (url: string, mode: "write" | "exclusive", millis: n
       const script = `import { createClient } from "@libsql/client"
 const client = createClient({ url: ${JSON.stringify(url)}, timeout: 10_000 })
 ${take}
-console.log("locked")
+console.log("${holding}")
 setTimeout(() => tx.rollback().then(() => process.exit(0)), ${millis})`
       const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: appDir })
       let out = ""
       child.stdout.on("data", (chunk) => (out += chunk))
       child.stderr.on("data", (chunk) => (out += chunk))
-      return { child, locked: () => out.includes("locked"), output: () => out }
+      // A line of its own: the holder's own failure says "database is locked".
+      const holds = () => out.split("\n").includes(holding)
+      const locked = Effect.async<void>((resume) => {
+        let settled = false
+        const settle = (effect: Effect.Effect<void>) => {
+          if (settled) return
+          settled = true
+          resume(effect)
+        }
+        const check = () => holds() && settle(Effect.void)
+        child.stdout.on("data", check)
+        child.once("exit", (code) => {
+          check()
+          const error = out.split("\n").find((line) => /Error:/.test(line)) ?? out.trim()
+          settle(Effect.dieMessage(`the process meant to lock the database exited (${code}) without the lock: ${error}`))
+        })
+        check()
+      })
+      return { child, locked, output: () => out }
     }),
     ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
   )

@@ -14,4 +14,5 @@ export {
 export * from "./QueryParams.js"
 export * as RateLimit from "./RateLimit.js"
 export * as Retry from "./Retry.js"
+export * as TieRescan from "./TieRescan.js"
 export * from "./Unrecognized.js"

@@ -24,11 +24,15 @@ export const printTextOrJson = <A>(format: "table" | "json", value: A, render: (
 const took = (run: Run) =>
   run.finishedAt === null ? "" : ` in ${Duration.format(Duration.millis(Date.parse(run.finishedAt) - Date.parse(run.startedAt)))}`
 
+/** Only when there were any: most inventories have no tied rows at a page boundary. */
+const tieRereads = (run: Run) =>
+  run.tieRereads > 0 ? ` (${number.format(run.tieRereads)} re-read for rows tied on createdAt)` : ""
+
 /** `run 3 (test) succeeded in 2s 310ms: 3,002 rows over 32 pages; 5 inserted, 3 updated, … ; no drift` */
 export const summaryLine = (run: Run) =>
   `run ${run.id} (${run.source}) ${run.status}${took(run)}: ${number.format(run.rowsFetched)} rows over ${
     number.format(run.pagesFetched)
-  } pages; ${number.format(run.inserted)} inserted, ${number.format(run.updated)} updated, ${
+  } pages${tieRereads(run)}; ${number.format(run.inserted)} inserted, ${number.format(run.updated)} updated, ${
     number.format(run.unchanged)
   } unchanged, ${number.format(run.deleted)} deleted, ${number.format(run.restored)} restored; ${
     run.driftDetected ? `drift detected, ${number.format(run.idsChecked)} ids checked` : "no drift"

@@ -111,6 +111,8 @@ export const syncRuns = sqliteTable(
     rowsUnreadable: integer("rows_unreadable").notNull().default(0),
     /** Live mirror rows missing from the listing that could not be confirmed gone (no GET by id): kept, not tombstoned. */
     idsUnconfirmed: integer("ids_unconfirmed").notNull().default(0),
+    /** Pages read again because rows sharing a `createdAt` straddled a page boundary (the API orders such rows anew on each request). */
+    tieRereads: integer("tie_rereads").notNull().default(0),
     error: text("error")
   },
   (table) => [index("sync_runs_source_idx").on(table.source, table.id)]

@@ -1,0 +1,2 @@
+-- Pages a sync read again because rows sharing a createdAt straddled a page boundary: the API orders such rows anew on each request.
+ALTER TABLE `sync_runs` ADD `tie_rereads` integer DEFAULT 0 NOT NULL;
