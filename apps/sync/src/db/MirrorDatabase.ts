@@ -1,4 +1,5 @@
 import type { Client, Config as ClientConfig, InValue, Transaction } from "@libsql/client"
+import { UrlCredentials } from "@picasync/client"
 import type { LibSQLDatabase } from "drizzle-orm/libsql/driver-core"
 // Drizzle's entry over the native client only; it is handed a client, of a file or of a server.
 import { drizzle } from "drizzle-orm/libsql/sqlite3"
@@ -166,7 +167,12 @@ export const make: (
   function*(options: MirrorDatabaseOptions) {
     const token = options.authToken === undefined ? undefined : Redacted.value(options.authToken)
     const location = displayUrl(options.url)
-    const context: FailureContext = { at: location, secrets: [options.url, ...(token === undefined ? [] : [token])] }
+    const context: FailureContext = {
+      at: location,
+      secrets: [...UrlCredentials.secrets(options.url), ...(token === undefined ? [] : [token])],
+      // A database that must exist is one a command opened to read (`Mirror.readable`).
+      reading: options.mustExist === true
+    }
     const failure = (operation: string) => failureIn(operation, context)
     const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
     /** A call to the server without an answer in time fails, so a wedged server cannot hold a command forever. */
