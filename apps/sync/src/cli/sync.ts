@@ -47,6 +47,10 @@ const MAX_RETRIES = 10_000
 /** What a scheduled job needs: a 90-second outage of the API ridden out, backing off to 20 s between attempts. */
 export const defaultRetry: SyncSettings["retry"] = { retryFor: Duration.minutes(3), retryMaxDelay: Duration.seconds(20) }
 
+/** Without `--retry-max-delay`: a ninth of `--retry-for` (20 s of the default 3m), so a short budget still retries several times. */
+const defaultMaxDelay = (retryFor: Duration.Duration) =>
+  Duration.min(defaultRetry.retryMaxDelay, Duration.millis(Math.max(1, Math.floor(Duration.toMillis(retryFor) / 9))))
+
 /**
  * The sync engine over the migrated mirror and the API client, and a progress display, for `settings`;
  * the API is reached through `http` (default: through the proxy the environment names).
@@ -115,9 +119,11 @@ const options = {
     )
   ),
   retryMaxDelay: Options.text("retry-max-delay").pipe(
-    Options.withDefault(Duration.format(defaultRetry.retryMaxDelay)),
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_MAX_DELAY")),
-    Options.withDescription("The longest backoff between two attempts of a request (env PICASYNC_RETRY_MAX_DELAY)")
+    Options.optional,
+    Options.withDescription(
+      "The longest backoff between two attempts of a request (env PICASYNC_RETRY_MAX_DELAY); default a ninth of --retry-for, at most 20s"
+    )
   ),
   wait: Options.boolean("wait").pipe(
     Options.withDescription("Wait for a running sync of the same source to finish instead of failing")
@@ -153,10 +159,12 @@ const settingsFrom = (parsed: Parsed) =>
       return yield* usage(`--source must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit; got "${source}"`)
     }
     const retryFor = yield* interval("--retry-for (or PICASYNC_RETRY_FOR)", parsed.retryFor)
-    const retryMaxDelay = yield* interval("--retry-max-delay (or PICASYNC_RETRY_MAX_DELAY)", parsed.retryMaxDelay)
+    const retryMaxDelay = Option.isNone(parsed.retryMaxDelay)
+      ? defaultMaxDelay(retryFor)
+      : yield* interval("--retry-max-delay (or PICASYNC_RETRY_MAX_DELAY)", parsed.retryMaxDelay.value)
     if (Duration.greaterThan(retryMaxDelay, retryFor)) {
       return yield* usage(
-        `--retry-max-delay (${parsed.retryMaxDelay}) must not be longer than --retry-for (${parsed.retryFor}): no retry would fit`
+        `--retry-max-delay (${Option.getOrUndefined(parsed.retryMaxDelay)}) must not be longer than --retry-for (${parsed.retryFor}): no retry would fit`
       )
     }
     const settings: SyncSettings = {

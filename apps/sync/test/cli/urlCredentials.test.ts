@@ -30,7 +30,7 @@ describe("credentials inside URLs are secrets", () => {
       const db = join(dir, "mirror.db")
       const metrics = join(dir, "picasync.prom")
       const run = (baseUrl: string) =>
-        spawnCli(["sync", "--db", db, "--metrics-file", metrics, "--retry-for", "1s", "--retry-max-delay", "1s"], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: baseUrl })
+        spawnCli(["sync", "--db", db, "--metrics-file", metrics, "--retry-for", "1s"], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: baseUrl })
       const failing = yield* run(withPassword("http://127.0.0.1:9"))
       assert.strictEqual(yield* failing.exitCode, 1)
       assert.include(failing.stderr(), "picasync: GET http://***@127.0.0.1:9/v1/vault/connections")
