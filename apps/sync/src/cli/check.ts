@@ -3,11 +3,10 @@ import * as Options from "@effect/cli/Options"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Check from "../Check.js"
-import { readerFlags, readerOptions, sourceFilterFlag } from "./databaseFlags.js"
+import { readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./databaseFlags.js"
 import * as Mirror from "./Mirror.js"
 import { interval } from "./interval.js"
 import { write } from "./Output.js"
@@ -118,8 +117,7 @@ export const checkCommand = Command.make("check", options, (parsed) =>
     if (parsed.maxFailing < 0) {
       return yield* new UsageError({ message: `--max-failing takes a count of 0 or more; got ${parsed.maxFailing}` })
     }
-    const source = Option.getOrUndefined(parsed.source)
-    if (source !== undefined && source.trim() === "") return yield* new UsageError({ message: "--source is empty" })
+    const source = yield* sourceFilter(parsed.source)
     const assertions = yield* readAssertions(parsed.assert)
     const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis

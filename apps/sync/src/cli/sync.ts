@@ -22,6 +22,7 @@ import { forCli } from "./Advice.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
 import { proxiedHttpClient } from "./HttpProxy.js"
 import { interval } from "./interval.js"
+import { described } from "./Flag.js"
 import { deliverQueued, type NotifySettings, notifyFlags, notifySettings } from "./notify.js"
 import * as MetricsFile from "./MetricsFile.js"
 import * as Mirror from "./Mirror.js"
@@ -93,44 +94,47 @@ const options = {
   baseUrl: Options.text("base-url").pipe(
     Options.withDefault(DEFAULT_BASE_URL),
     Options.withFallbackConfig(Config.string("PICA_BASE_URL")),
-    Options.withDescription("The API's base URL (env PICA_BASE_URL); https://api.withone.ai for the \"One\" host")
+    described("URL", "The API's base URL; https://api.withone.ai for the \"One\" host", { default: DEFAULT_BASE_URL, env: "PICA_BASE_URL" })
   ),
   authHeader: Options.text("auth-header").pipe(
     Options.withDefault(DEFAULT_AUTH_HEADER),
     Options.withFallbackConfig(Config.string("PICA_AUTH_HEADER")),
-    Options.withDescription("The header carrying the secret (env PICA_AUTH_HEADER); x-one-secret for the \"One\" host")
+    described("name", "The header carrying the secret; x-one-secret for the \"One\" host", { default: DEFAULT_AUTH_HEADER, env: "PICA_AUTH_HEADER" })
   ),
   ...databaseFlags,
   source: Options.text("source").pipe(
     Options.optional,
-    Options.withDescription("Whose inventory the rows belong to; default live or test from the secret's prefix, else default")
+    described("name", "Whose inventory the rows belong to", { default: "live or test from the secret's prefix, else default" })
   ),
   concurrency: wholeNumber("concurrency").pipe(
     Options.withDefault(4),
-    Options.withDescription("Pages (or single connections) requested at once")
+    described("integer", "Pages (or single connections) requested at once", { default: 4 })
   ),
-  pageSize: wholeNumber("page-size").pipe(Options.withDefault(100), Options.withDescription("Rows per page")),
+  pageSize: wholeNumber("page-size").pipe(Options.withDefault(100), described("integer", "Rows per page", { default: 100 })),
   retryFor: Options.text("retry-for").pipe(
     Options.withDefault(Duration.format(defaultRetry.retryFor)),
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_FOR")),
-    Options.withDescription(
-      "Keep retrying a request that meets 5xx answers, cut connections or timeouts this long (env PICASYNC_RETRY_FOR): " +
-        "the default rides out a 90-second outage. Rate limits are waited out apart from it"
+    described(
+      "duration",
+      "Keep retrying a request that meets 5xx answers, refused or cut connections or timeouts this long, " +
+        "with a warning for each retry; the default rides out a 90-second outage. Rate limits are waited out apart from it",
+      { default: Duration.format(defaultRetry.retryFor), env: "PICASYNC_RETRY_FOR" }
     )
   ),
   retryMaxDelay: Options.text("retry-max-delay").pipe(
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_MAX_DELAY")),
     Options.optional,
-    Options.withDescription(
-      "The longest backoff between two attempts of a request (env PICASYNC_RETRY_MAX_DELAY); default a ninth of --retry-for, at most 20s"
-    )
+    described("duration", "The longest backoff between two attempts of a request", {
+      default: "a ninth of --retry-for, at most 20s",
+      env: "PICASYNC_RETRY_MAX_DELAY"
+    })
   ),
   wait: Options.boolean("wait").pipe(
-    Options.withDescription("Wait for a running sync of the same source to finish instead of failing")
+    described(undefined, "Wait for a running sync of the same source to finish instead of failing")
   ),
   watch: Options.text("watch").pipe(
     Options.optional,
-    Options.withDescription("Sync again on this interval (30s, 5m, 1h) until SIGINT or SIGTERM")
+    described("duration", "Sync again on this interval (30s, 5m, 1h) until SIGINT or SIGTERM")
   ),
   metricsFile: MetricsFile.flag,
   json: Options.boolean("json").pipe(Options.withDescription("Print each run as a JSON object instead of a line")),
