@@ -21,7 +21,9 @@ export const colour = (stream: NodeJS.WriteStream) => stream.isTTY === true && (
  */
 export const tidy = (text: string, color: boolean): string => {
   const plain = color ? text : text.replace(escapes, "")
-  return boilerplate.reduce((out, line) => out.replace(line, ""), plain).replace(/^(\S*)\$ (?!picasync\b)/gm, "$1$ picasync ")
+  // Each paragraph ends in a blank line, the last one too while the boilerplate goes.
+  return boilerplate.reduce((out, line) => out.replace(line, ""), `${plain}\n\n`).replace(/\n+$/, "")
+    .replace(/^(\S*)\$ (?!picasync\b)/gm, "$1$ picasync ")
 }
 
 /**

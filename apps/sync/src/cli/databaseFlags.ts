@@ -53,6 +53,10 @@ export const sourceFilterFlag = Options.text("source").pipe(
   described("name", "Only this source (live, test, or a name of yours, as in sync_runs.source)", { default: "every source in the mirror" })
 )
 
+/** `--max-age` of `status` and `check`: how old a source's last success may be. */
+export const maxAgeFlag = (what: string) =>
+  Options.text("max-age").pipe(Options.withDefault("24h"), described("duration", `${what} (30m, 6h, 7d)`, { default: "24h" }))
+
 /** The source `--source` names, or undefined for every source; an empty one is a usage error, not every source. */
 export const sourceFilter = (source: Option.Option<string>) =>
   Option.isSome(source) && source.value.trim() === ""

@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from "node:path"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
 import { readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./databaseFlags.js"
+import { described } from "./Flag.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
 
@@ -44,11 +45,11 @@ const options = {
   source: sourceFilterFlag,
   days: Options.integer("days").pipe(
     Options.withDefault(30),
-    Options.withDescription("How many days back the state changes and the change log go (default 30)")
+    described("integer", "How many days back the state changes and the change log go", { default: 30 })
   ),
   out: Options.text("out").pipe(
     Options.withDefault("picasync-report.html"),
-    Options.withDescription("The HTML file to write (default picasync-report.html; replaced atomically: a temp file beside it, then a rename)")
+    described("path", "The HTML file to write, replaced atomically: a temp file beside it, then a rename", { default: "picasync-report.html" })
   )
 }
 

@@ -22,7 +22,7 @@ import { forCli } from "./Advice.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
 import { proxiedHttpClient } from "./HttpProxy.js"
 import { interval } from "./interval.js"
-import { described } from "./Flag.js"
+import { deprecatedHelp, described, preferringOld } from "./Flag.js"
 import { deliverQueued, type NotifySettings, notifyFlags, notifySettings } from "./notify.js"
 import * as MetricsFile from "./MetricsFile.js"
 import * as Mirror from "./Mirror.js"
@@ -137,7 +137,13 @@ const options = {
     described("duration", "Sync again on this interval (30s, 5m, 1h) until SIGINT or SIGTERM")
   ),
   metricsFile: MetricsFile.flag,
-  json: Options.boolean("json").pipe(Options.withDescription("Print each run as a JSON object instead of a line")),
+  format: Options.choice("format", ["text", "json"]).pipe(
+    Options.withDefault("text"),
+    described(undefined, "How each run is printed: text (one summary line) or json (its sync_runs row as one JSON object a line)", {
+      default: "text"
+    })
+  ),
+  json: Options.boolean("json").pipe(Options.withDescription(deprecatedHelp("--format json"))),
   ...notifyFlags
 }
 
@@ -187,25 +193,26 @@ const settingsFrom = (parsed: Parsed) =>
     }
     const watch = yield* Effect.transposeMapOption(parsed.watch, (value) => interval("--watch", value))
     const metricsFile = yield* Effect.transposeMapOption(parsed.metricsFile, MetricsFile.checked)
-    return { settings, watch, metricsFile }
+    const format = yield* preferringOld(parsed.json ? Option.some("json" as const) : Option.none(), "--json", "--format json", parsed.format)
+    return { settings, watch, metricsFile, json: format === "json" }
   })
 
 export const syncCommand = Command.make("sync", options, (parsed) =>
   Effect.gen(function*() {
-    const { settings, watch, metricsFile } = yield* settingsFrom(parsed)
+    const { json, metricsFile, settings, watch } = yield* settingsFrom(parsed)
     const runOptions = { wait: settings.sync.wait }
     // After a run commits, its notifications (and any an earlier process left queued) go out.
     const notify = settings.notify === undefined ? Effect.void : deliverQueued(settings.notify)
     const program = Effect.flatMap(PicaSync, (sync) =>
       Option.match(watch, {
-        onNone: () => Effect.flatMap(sync.run(runOptions), (run) => Effect.zipRight(printRun(run, parsed.json), notify)),
+        onNone: () => Effect.flatMap(sync.run(runOptions), (run) => Effect.zipRight(printRun(run, json), notify)),
         // Each run printed; a failed one, or notifications left undelivered, logged, and the next run still happens.
         onSome: (every) =>
           sync.watch(Schedule.spaced(every), runOptions).pipe(
             Stream.runForEach(Either.match({
               onLeft: (error) => Effect.logError(`sync failed: ${forCli(error)}`),
               onRight: (run) =>
-                Effect.zipRight(printRun(run, parsed.json), notify.pipe(Effect.catchAll((error) => Effect.logError(forCli(error)))))
+                Effect.zipRight(printRun(run, json), notify.pipe(Effect.catchAll((error) => Effect.logError(forCli(error)))))
             }))
           )
       }))

@@ -149,7 +149,7 @@ describe("picasync sync (CLI)", () => {
       const mock = yield* startMock({ count: 200, seed: 4 })
       const dir = yield* tempDir
       const url = `file:${join(dir, "mirror.db")}`
-      const cli = yield* spawnCli(["sync", "--db", url, "--watch", "1s", "--json"], apiEnv(mock))
+      const cli = yield* spawnCli(["sync", "--db", url, "--watch", "1s", "--format", "json"], apiEnv(mock))
       yield* waitFor("a first run", Effect.map(runStatuses(url), (runs) => runs[0] === "succeeded"))
       yield* mock.insert({})
       yield* waitFor("a second run", Effect.map(runStatuses(url), (runs) => runs[1] === "succeeded"))

@@ -42,7 +42,7 @@ describe("secret hygiene: the secret appears in no output, log line, error, data
 
       yield* run("sync", ["sync", "--db", db], 0)
       yield* mock.insert({})
-      yield* run("sync --json", ["sync", "--db", db, "--json"], 0)
+      yield* run("sync --format json", ["sync", "--db", db, "--format", "json"], 0)
       yield* mock.setFaults({ errors: { rate: 1 } })
       yield* run("sync against a failing API", ["sync", "--db", db, "--retry-for", "1s", "--retry-max-delay", "1s"], 1)
       yield* mock.clearFaults
