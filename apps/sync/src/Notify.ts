@@ -1,8 +1,10 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { UrlCredentials } from "@picasync/client"
 import { and, asc, count, inArray, isNull, sql } from "drizzle-orm"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -17,7 +19,10 @@ export interface Target {
   readonly url: string
   /** Signs each body: `x-picasync-signature: sha256=<hex HMAC-SHA256 of the body>`. */
   readonly secret?: Redacted.Redacted<string> | undefined
-  /** How a failed POST is tried again before the batch is left pending. Default: 4 more times over about 8 s. */
+  /**
+   * How a POST that may succeed later (no answer, 408, 429, 5xx) is tried again before the batch is left
+   * pending; any other answer leaves it pending at once. Default: 4 more times over about 8 s.
+   */
   readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
 }
 
@@ -66,19 +71,35 @@ const record = (ids: ReadonlyArray<string>, outcome: { readonly delivered: true 
       ).where(where))
   })
 
-/** One POST of `body`; anything but a 2xx answer within the timeout is a failure with a one-line reason. */
+/** Why a POST failed, and whether trying it again may succeed. */
+interface Failed {
+  readonly reason: string
+  readonly retryable: boolean
+}
+
+/** Answers worth another attempt: the receiver timed out, limited the rate or failed; other 4xx will not change. */
+const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500
+
+/**
+ * One POST of `body`; anything but a 2xx answer within the timeout is a failure with a one-line reason.
+ * A user and password in the URL go as a Basic header, so the URL spans carry has none.
+ */
 const post = (target: Target, body: string) =>
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
-    const request = HttpClientRequest.post(target.url).pipe(
+    const { authorization, url } = UrlCredentials.split(target.url)
+    const request = HttpClientRequest.post(url).pipe(
       HttpClientRequest.bodyText(body, "application/json"),
-      target.secret === undefined ? (request) => request : HttpClientRequest.setHeader("x-picasync-signature", signature(body, target.secret))
+      authorization === undefined ? identity : HttpClientRequest.setHeader("authorization", authorization),
+      target.secret === undefined ? identity : HttpClientRequest.setHeader("x-picasync-signature", signature(body, target.secret))
     )
     const response = yield* http.execute(request).pipe(
       Effect.timeoutFail({ duration: REQUEST_TIMEOUT, onTimeout: () => `no answer within ${Duration.format(REQUEST_TIMEOUT)}` }),
-      Effect.mapError((error) => (typeof error === "string" ? error : `no answer (${error._tag})`))
+      Effect.mapError((error): Failed => ({ reason: typeof error === "string" ? error : `no answer (${error._tag})`, retryable: true }))
     )
-    if (response.status < 200 || response.status > 299) return yield* Effect.fail(`HTTP ${response.status}`)
+    if (response.status < 200 || response.status > 299) {
+      return yield* Effect.fail<Failed>({ reason: `HTTP ${response.status}`, retryable: retryableStatus(response.status) })
+    }
   }).pipe(Effect.scoped)
 
 /**
@@ -94,10 +115,13 @@ export const deliver = Effect.fn("Notify.deliver")(function*(target: Target) {
     const events = batch.map((row) => ({ id: row.id, ...(JSON.parse(row.payload) as Record<string, unknown>) }))
     const body = JSON.stringify({ events })
     const ids = batch.map((row) => row.id)
-    const sent = yield* post(target, body).pipe(Effect.retry(target.retry ?? defaultRetry), Effect.either)
+    const sent = yield* post(target, body).pipe(
+      Effect.retry({ schedule: target.retry ?? defaultRetry, while: (failed) => failed.retryable }),
+      Effect.either
+    )
     if (sent._tag === "Left") {
-      yield* record(ids, { error: sent.left })
-      return yield* new NotifyError({ at: displayUrl(target.url), reason: sent.left, pending: yield* pendingCount })
+      yield* record(ids, { error: sent.left.reason })
+      return yield* new NotifyError({ at: displayUrl(target.url), reason: sent.left.reason, pending: yield* pendingCount })
     }
     yield* record(ids, { delivered: true })
     delivered += batch.length

@@ -12,11 +12,10 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as vm from "node:vm"
+import { packageVersion } from "./PackageVersion.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const bundle = path.join(here, "cli.cjs")
-
-const version = (): string => JSON.parse(fs.readFileSync(path.join(here, "../package.json"), "utf8")).version
 
 /** `PICASYNC_CACHE_DIR`, else `$XDG_CACHE_HOME/picasync`, else `~/.cache/picasync`. */
 const cacheDirectory = (): string =>
@@ -90,7 +89,7 @@ const run = () => {
 }
 
 if (process.argv.length === 3 && process.argv[2] === "--version") {
-  process.stdout.write(`${version()}\n`)
+  process.stdout.write(`${packageVersion()}\n`)
 } else {
   run()
 }

@@ -124,6 +124,8 @@ export interface SyncSetup {
   readonly mock: MockPica.MockPicaServer
   readonly url: string
   readonly secret?: string
+  /** Default: the mock's. */
+  readonly baseUrl?: string
   readonly source?: string
   readonly maxRetries?: number
   readonly retryFor?: Duration.DurationInput
@@ -152,7 +154,7 @@ export const sync = (setup: SyncSetup) =>
       mirrorLayer(setup.url, setup.dbTimeout),
       PicaClient.layer({
         secretKey: Redacted.make(setup.secret ?? setup.mock.secret),
-        baseUrl: setup.mock.url,
+        baseUrl: setup.baseUrl ?? setup.mock.url,
         maxRetries: setup.maxRetries ?? 2,
         retryBaseDelay: Duration.millis(1),
         retryMaxDelay: Duration.millis(5),

@@ -25,6 +25,7 @@ import { ListConnectionsParams, ListConnectorsParams, toUrlParams, type UrlParam
 import { makeGate } from "./RateLimit.js"
 import { type Answer, type Attempt, decodeBody, readBody, statusError } from "./ReadResponse.js"
 import { type RetryPolicy, withRetries } from "./Retry.js"
+import * as UrlCredentials from "./UrlCredentials.js"
 
 export const DEFAULT_BASE_URL = "https://api.picaos.com"
 export const DEFAULT_AUTH_HEADER = "x-pica-secret"
@@ -91,7 +92,7 @@ const readConnectionsPage = readBody(ConnectionsPage.read)
 const decodeConnectorsPage = decodeBody(ConnectorsPage)
 
 /** What went wrong under the HTTP client, from its own words or its cause's. */
-const describe = (error: HttpClientError.HttpClientError): string => {
+const underlyingReason = (error: HttpClientError.HttpClientError): string => {
   if (error.description !== undefined) return error.description
   const cause = error.cause
   if (!(cause instanceof Error)) return `${error.reason} error`
@@ -100,10 +101,16 @@ const describe = (error: HttpClientError.HttpClientError): string => {
   return cause.message !== "" ? cause.message : typeof code === "string" ? code : cause.name
 }
 
+/** The reason, with any credentials of a URL in it shown as `***`. */
+const describe = (error: HttpClientError.HttpClientError): string => UrlCredentials.redact(underlyingReason(error))
+
 /** Builds the client over whichever `HttpClient` the application provides. */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const httpClient = yield* HttpClient.HttpClient
-  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "")
+  // A user and password in the base URL go as a Basic header: the URL that errors and spans show has none.
+  const base = UrlCredentials.split((options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ""))
+  const baseUrl = base.url.replace(/\/+$/, "")
+  const shownBaseUrl = base.authorization === undefined ? baseUrl : baseUrl.replace("://", `://${UrlCredentials.MASK}@`)
   const authHeader = (options.authHeader ?? DEFAULT_AUTH_HEADER).toLowerCase()
   const pageSize = options.pageSize ?? 100
   const requestTimeout = Duration.decode(options.requestTimeout ?? Duration.seconds(30))
@@ -121,6 +128,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       request.pipe(
         HttpClientRequest.prependUrl(baseUrl),
         HttpClientRequest.setHeader(authHeader, RedactedValue.value(options.secretKey)),
+        base.authorization === undefined ? identity : HttpClientRequest.setHeader("authorization", base.authorization),
         HttpClientRequest.acceptJson
       )
     )
@@ -151,7 +159,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     read: (attempt: Attempt, answer: Answer) => Either.Either<A, PicaError>
   ): Effect.Effect<A, PicaError> => {
     const query = new URLSearchParams(request.urlParams as Array<[string, string]>).toString()
-    const url = `${baseUrl}${request.url}${query === "" ? "" : `?${query}`}`
+    const url = `${shownBaseUrl}${request.url}${query === "" ? "" : `?${query}`}`
     return withRetries(policy, gate, (attempts) => {
       const attempt: Attempt = { method: request.method, url, attempts }
       return gate.enter.pipe(
@@ -166,7 +174,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   }
 
   const invalid = (method: string, path: string, field: string, reason: string) =>
-    new PicaBadRequestError({ method, url: `${baseUrl}${path}`, attempts: 0, field, reason })
+    new PicaBadRequestError({ method, url: `${shownBaseUrl}${path}`, attempts: 0, field, reason })
 
   const checkedParams = (
     path: string,

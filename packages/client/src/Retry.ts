@@ -63,6 +63,28 @@ interface Spent {
   readonly deadline: number | undefined
 }
 
+/** What failed, in a few words: the network's error code read as a person would say it, or the status. */
+export const whatFailed = (error: PicaError): string => {
+  if (error._tag !== "PicaTransportError") return error.status === undefined ? error._tag : `answered ${error.status}`
+  if (/ECONNREFUSED/.test(error.reason)) return "connection refused"
+  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME/.test(error.reason)) return "host not found"
+  if (/cut off|ECONNRESET|EPIPE|socket hang up|other side closed/i.test(error.reason)) return "connection cut"
+  return error.reason
+}
+
+const inSeconds = (millis: number) => `${(millis / 1000).toFixed(1)} s`
+
+const budgetLeft = (millis: number) => millis < 1000 ? "under 1s" : Duration.format(Duration.seconds(Math.floor(millis / 1000)))
+
+/**
+ * One warning per retried request, so a wrong base URL or an outage shows at once rather than after
+ * the whole budget: what failed, which attempt, when the next one starts and what is left of the budget.
+ */
+const announce = (error: PicaError, attempt: number, delay: Duration.Duration, left: string) =>
+  Effect.logWarning(
+    `${error.method} ${error.url}: ${whatFailed(error)} (attempt ${attempt}); next try in ${inSeconds(Duration.toMillis(delay))}, ${left}`
+  )
+
 /**
  * Runs `attempt(1)`, then retries: a 429 holds every request of the client behind `gate` for the
  * wait it asks for, within its own budget; other transient failures back off within `maxRetries`
@@ -92,14 +114,21 @@ export const withRetries = <A>(
                 rateLimitRetries: spent.rateLimitRetries + 1,
                 deadline: spent.deadline === undefined ? undefined : spent.deadline + millis
               }
-              return Effect.zipRight(gate.close(millis), again(n, next, delay, "rate-limit"))
+              const left = `${policy.rateLimitRetries - spent.rateLimitRetries} rate-limit waits left`
+              return announce(error, n, delay, left).pipe(Effect.zipRight(gate.close(millis)), Effect.zipRight(again(n, next, delay, "rate-limit")))
             }))
         }
         if (!isTransient(error) || spent.retries >= policy.maxRetries) return Effect.fail(error)
-        return Effect.flatMap(backoff(policy, spent.retries + 1), (delay) =>
-          spent.deadline !== undefined && now + Duration.toMillis(delay) > spent.deadline
-            ? Effect.fail(error)
-            : Effect.zipRight(Effect.sleep(delay), again(n, { ...spent, retries: spent.retries + 1 }, delay, "transient")))
+        return Effect.flatMap(backoff(policy, spent.retries + 1), (delay) => {
+          if (spent.deadline !== undefined && now + Duration.toMillis(delay) > spent.deadline) return Effect.fail(error)
+          const left = spent.deadline === undefined
+            ? `${policy.maxRetries - spent.retries} retries left`
+            : `${budgetLeft(spent.deadline - now)} of the retry budget left`
+          return announce(error, n, delay, left).pipe(
+            Effect.zipRight(Effect.sleep(delay)),
+            Effect.zipRight(again(n, { ...spent, retries: spent.retries + 1 }, delay, "transient"))
+          )
+        })
       })))
   return Effect.flatMap(Clock.currentTimeMillis, (start) =>
     loop(1, {

@@ -14,6 +14,7 @@ import * as path from "node:path"
 import * as DiskSpace from "../DiskSpace.js"
 import * as PicaSync from "../PicaSync.js"
 import type { SyncRun } from "../SyncRun.js"
+import { described } from "./Flag.js"
 import { UsageError } from "./UsageError.js"
 
 const flagName = "--metrics-file (or PICASYNC_METRICS_FILE)"
@@ -21,9 +22,11 @@ const flagName = "--metrics-file (or PICASYNC_METRICS_FILE)"
 export const flag = Options.file("metrics-file").pipe(
   Options.withFallbackConfig(Config.string("PICASYNC_METRICS_FILE")),
   Options.optional,
-  Options.withDescription(
-    "After each run, write its figures to this file in the Prometheus text format (env PICASYNC_METRICS_FILE), " +
-      "atomically, for node_exporter's textfile collector: name it *.prom, one file per source"
+  described(
+    "path",
+    "After each run, write its figures to this file in the Prometheus text format, " +
+      "atomically, for node_exporter's textfile collector: name it *.prom, one file per source",
+    { env: "PICASYNC_METRICS_FILE" }
   )
 )
 

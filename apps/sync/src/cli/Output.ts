@@ -3,6 +3,7 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { SyncRun } from "../SyncRun.js"
+import { described } from "./Flag.js"
 
 type Run = SyncRun
 
@@ -14,7 +15,7 @@ export const write = (text: string) => Effect.sync(() => process.stdout.write(te
 /** `--format` of the commands that describe the mirror rather than return rows. */
 export const textOrJsonFlag = Options.choice("format", ["table", "json"]).pipe(
   Options.withDefault("table"),
-  Options.withDescription("table (text to read) or json (to script against)")
+  described(undefined, "table (text to read) or json (to script against)", { default: "table" })
 )
 
 /** `value` as indented JSON, or as the text `render` makes of it. */

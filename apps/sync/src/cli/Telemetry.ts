@@ -1,5 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { UrlCredentials } from "@picasync/client"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -55,16 +56,9 @@ const secrets = (argv: ReadonlyArray<string>) =>
     Config.map((values) => [...values.flatMap(Option.toArray).map(Redacted.value), ...flagValues(argv)].filter((value) => value !== ""))
   )
 
-/** `scheme://user:password@` in any URL. */
-const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"]+@/gi
-/** A token in a query string, as libSQL URLs carry one (`?authToken=…`). */
-const secretParameters = /((?:^|[?&])(?:auth_?token|token|secret|password|api_?key)=)[^&#\s"]*/gim
-
-/** `text` with each of `values`, any credentials of a URL and any token of a query string replaced by `<redacted>`. */
+/** `text` with each of `values`, any credentials of a URL and any token of a query string shown as `***`. */
 export const redact = (values: ReadonlyArray<string>) => (text: string): string =>
-  values.reduce((out, value) => out.replaceAll(value, "<redacted>"), text)
-    .replace(urlCredentials, "$1<redacted>@")
-    .replace(secretParameters, "$1<redacted>")
+  UrlCredentials.redact(values.reduce((out, value) => out.replaceAll(value, UrlCredentials.MASK), text))
 
 const decoder = new TextDecoder()
 

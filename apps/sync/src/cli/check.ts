@@ -3,11 +3,11 @@ import * as Options from "@effect/cli/Options"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Check from "../Check.js"
-import { readerFlags, readerOptions, sourceFilterFlag } from "./databaseFlags.js"
+import { maxAgeFlag, readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./databaseFlags.js"
+import { described } from "./Flag.js"
 import * as Mirror from "./Mirror.js"
 import { interval } from "./interval.js"
 import { write } from "./Output.js"
@@ -19,22 +19,20 @@ type Format = (typeof formats)[number]
 const options = {
   ...readerFlags,
   source: sourceFilterFlag,
-  maxAge: Options.text("max-age").pipe(
-    Options.withDefault("24h"),
-    Options.withDescription("last-success-age fails when a source's newest successful sync is older than this (30m, 6h, 7d; default 24h)")
-  ),
+  maxAge: maxAgeFlag("last-success-age fails when a source's newest successful sync is older than this"),
   maxFailing: Options.integer("max-failing").pipe(
     Options.withDefault(0),
-    Options.withDescription("max-failing fails when more than this many live, active connections are in state failed (default 0)")
+    described("integer", "max-failing fails when more than this many live, active connections are in state failed", { default: 0 })
   ),
   failingFor: Options.text("failing-for").pipe(
     Options.withDefault("7d"),
-    Options.withDescription(
-      "failing-for fails when a live connection has been degraded, failed or unknown for longer than this (30m, 6h, 7d; default 7d)"
-    )
+    described("duration", "failing-for fails when a live connection has been degraded, failed or unknown for longer than this (30m, 6h, 7d)", {
+      default: "7d"
+    })
   ),
   assert: Options.text("assert").pipe(
     Options.repeated,
+    Options.withPseudoName("path"),
     Options.withDescription(
       "A file holding one read-only SQL statement; every row it returns is a violation. Repeatable; the check is named " +
         "after the file. SQL that is refused or fails fails its check; a file that cannot be read is a usage error"
@@ -42,7 +40,7 @@ const options = {
   ),
   format: Options.choice("format", formats).pipe(
     Options.withDefault("text"),
-    Options.withDescription("text (one PASS/FAIL line a check), json ({ ok, checks }) or junit (JUnit XML for CI); default text")
+    described(undefined, "text (one PASS/FAIL line a check), json ({ ok, checks }) or junit (JUnit XML for CI)", { default: "text" })
   )
 }
 
@@ -118,8 +116,7 @@ export const checkCommand = Command.make("check", options, (parsed) =>
     if (parsed.maxFailing < 0) {
       return yield* new UsageError({ message: `--max-failing takes a count of 0 or more; got ${parsed.maxFailing}` })
     }
-    const source = Option.getOrUndefined(parsed.source)
-    if (source !== undefined && source.trim() === "") return yield* new UsageError({ message: "--source is empty" })
+    const source = yield* sourceFilter(parsed.source)
     const assertions = yield* readAssertions(parsed.assert)
     const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
+import { described } from "./Flag.js"
 import { interval } from "./interval.js"
 import { UsageError } from "./UsageError.js"
 
@@ -12,19 +13,20 @@ export const databaseFlags = {
   db: Options.text("db").pipe(
     Options.withDefault("file:picasync.db"),
     Options.withFallbackConfig(Config.string("PICASYNC_DB")),
-    Options.withDescription(
-      "The mirror database (env PICASYNC_DB): a path, file:path.db, or a libSQL server as libsql://…, https://…, http://… or ws://…"
-    )
+    described("path|URL", "The mirror database: a path, file:path.db, or a libSQL server as libsql://…, https://…, http://… or ws://…", {
+      default: "file:picasync.db",
+      env: "PICASYNC_DB"
+    })
   ),
   dbAuthToken: Options.redacted("db-auth-token").pipe(
     Options.withFallbackConfig(Config.redacted("PICASYNC_DB_AUTH_TOKEN")),
     Options.optional,
-    Options.withDescription("JWT of a libSQL server (env PICASYNC_DB_AUTH_TOKEN); a read-only one is enough for the commands that only read")
+    described("token", "JWT of a libSQL server; a read-only one is enough for the commands that only read", { env: "PICASYNC_DB_AUTH_TOKEN" })
   ),
   dbTimeout: Options.text("db-timeout").pipe(
     Options.withDefault("2m"),
     Options.withFallbackConfig(Config.string("PICASYNC_DB_TIMEOUT")),
-    Options.withDescription("Give up on a libSQL server that has not answered one call for this long (env PICASYNC_DB_TIMEOUT)")
+    described("duration", "Give up on a libSQL server that has not answered one call for this long", { default: "2m", env: "PICASYNC_DB_TIMEOUT" })
   )
 }
 
@@ -34,21 +36,32 @@ export const readerFlags = {
   replica: Options.file("replica").pipe(
     Options.withFallbackConfig(Config.string("PICASYNC_REPLICA")),
     Options.optional,
-    Options.withDescription(
-      "Read a remote --db through a local embedded replica kept in this file (env PICASYNC_REPLICA), " +
-        "brought up to date from the server first: the SQL then runs at local speed"
+    described(
+      "path",
+      "Read a remote --db through a local embedded replica kept in this file, brought up to date from the server first: the SQL then runs at local speed",
+      { env: "PICASYNC_REPLICA" }
     )
   ),
   offline: Options.boolean("offline").pipe(
-    Options.withDescription("With --replica: read the replica as last refreshed, without asking the server (works offline)")
+    described(undefined, "With --replica: read the replica as last refreshed, without asking the server (works offline)")
   )
 }
 
 /** `--source` of the commands that read the mirror: one source, or every source when left out. */
 export const sourceFilterFlag = Options.text("source").pipe(
   Options.optional,
-  Options.withDescription("Only this source (live, test, or a name of yours, as in sync_runs.source); every source in the mirror when left out")
+  described("name", "Only this source (live, test, or a name of yours, as in sync_runs.source)", { default: "every source in the mirror" })
 )
+
+/** `--max-age` of `status` and `check`: how old a source's last success may be. */
+export const maxAgeFlag = (what: string) =>
+  Options.text("max-age").pipe(Options.withDefault("24h"), described("duration", `${what} (30m, 6h, 7d)`, { default: "24h" }))
+
+/** The source `--source` names, or undefined for every source; an empty one is a usage error, not every source. */
+export const sourceFilter = (source: Option.Option<string>) =>
+  Option.isSome(source) && source.value.trim() === ""
+    ? Effect.fail(new UsageError({ message: "--source is empty: name a source (live, test, …) or leave the flag out for every source" }))
+    : Effect.succeed(Option.getOrUndefined(source))
 
 /** `file:` URLs and bare paths are local files; `libsql:`, `http(s):` and `ws(s):` URLs are remote databases. */
 export const databaseUrl = (value: string) => {

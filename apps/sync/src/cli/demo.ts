@@ -11,6 +11,7 @@ import { render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
 import { summaryLine } from "./Output.js"
 import { databaseUrl } from "./databaseFlags.js"
+import { described } from "./Flag.js"
 import { defaultRetry, positive, syncLayer, type SyncSettings } from "./sync.js"
 import * as Undici from "./Undici.js"
 
@@ -120,10 +121,10 @@ const demo = (mock: MockPica.MockPicaServer, settings: SyncSettings) =>
 const options = {
   db: Options.text("db").pipe(
     Options.withDefault("file:picasync-demo.db"),
-    Options.withDescription("Where to mirror the demo inventory (its rows go under source \"demo\")")
+    described("path|URL", "Where to mirror the demo inventory (its rows go under source \"demo\")", { default: "file:picasync-demo.db" })
   ),
-  count: Options.integer("count").pipe(Options.withDefault(3000), Options.withDescription("Connections the mock serves")),
-  seed: Options.integer("seed").pipe(Options.withDefault(2025), Options.withDescription("Seed of the mock's inventory"))
+  count: Options.integer("count").pipe(Options.withDefault(3000), described("integer", "Connections the mock serves", { default: 3000 })),
+  seed: Options.integer("seed").pipe(Options.withDefault(2025), described("integer", "Seed of the mock's inventory", { default: 2025 }))
 }
 
 export const demoCommand = Command.make("demo", options, ({ count, db, seed }) =>

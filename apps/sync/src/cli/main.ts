@@ -5,7 +5,9 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import { packageVersion } from "../PackageVersion.js"
 import { forCli } from "./Advice.js"
+import { tidied } from "./HelpText.js"
 import { checkCommand } from "./check.js"
 import { demoCommand } from "./demo.js"
 import { notifyCommand } from "./notify.js"
@@ -41,4 +43,7 @@ const report = (cause: Cause.Cause<unknown>) => {
 
 /** Runs the command line `argv` (as `process.argv`), reporting a failure on stderr. */
 export const main = (argv: ReadonlyArray<string>) =>
-  Command.run(picasync, { name: "picasync", version: "0.1.0" })(argv).pipe(Effect.tapErrorCause(report))
+  Command.run(picasync, { name: "picasync", version: packageVersion() })(argv).pipe(
+    Effect.tapErrorCause(report),
+    tidied(argv.includes("--help") || argv.includes("-h"))
+  )

@@ -7,6 +7,7 @@ import * as Option from "effect/Option"
 import { type ChangeKind, changeKinds } from "../db/schema.js"
 import * as Notify from "../Notify.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import { described } from "./Flag.js"
 import { proxiedHttpClient } from "./HttpProxy.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
@@ -16,15 +17,20 @@ export const notifyFlags = {
   notifyUrl: Options.text("notify-url").pipe(
     Options.withFallbackConfig(Config.string("PICASYNC_NOTIFY_URL")),
     Options.optional,
-    Options.withDescription(
-      "After each run commits, POST its changes as JSON ({\"events\": […]}) to this URL (env PICASYNC_NOTIFY_URL); " +
-        "with PICASYNC_NOTIFY_SECRET set, each request carries x-picasync-signature: sha256=<HMAC-SHA256 of the body>"
+    described(
+      "URL",
+      "After each run commits, POST its changes as JSON ({\"events\": […]}) to this URL; " +
+        "with PICASYNC_NOTIFY_SECRET set, each request carries x-picasync-signature: sha256=<HMAC-SHA256 of the body>",
+      { env: "PICASYNC_NOTIFY_URL" }
     )
   ),
   notifyKinds: Options.text("notify-kinds").pipe(
     Options.withDefault(changeKinds.join(",")),
     Options.withFallbackConfig(Config.string("PICASYNC_NOTIFY_KINDS")),
-    Options.withDescription("The kinds of change to notify, comma-separated: inserted, updated, deleted, restored (env PICASYNC_NOTIFY_KINDS)")
+    described("kinds", "The kinds of change to notify, comma-separated: inserted, updated, deleted, restored", {
+      default: changeKinds.join(","),
+      env: "PICASYNC_NOTIFY_KINDS"
+    })
   )
 }
 

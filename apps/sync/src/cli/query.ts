@@ -8,13 +8,16 @@ import * as fs from "node:fs"
 import { formats, render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
 import { readerFlags, readerOptions } from "./databaseFlags.js"
+import { described } from "./Flag.js"
 import * as Mirror from "./Mirror.js"
 import { write } from "./Output.js"
 import { UsageError } from "./UsageError.js"
 
 const formatFlag = Options.choice("format", formats).pipe(
   Options.withDefault("table"),
-  Options.withDescription("table (aligned, for a terminal), json (an array of objects), ndjson (one object a line) or csv (RFC 4180)")
+  described(undefined, "table (aligned, for a terminal), json (an array of objects), ndjson (one object a line) or csv (RFC 4180)", {
+    default: "table"
+  })
 )
 
 const options = {
@@ -26,6 +29,7 @@ const options = {
   ),
   file: Options.text("file").pipe(
     Options.optional,
+    Options.withPseudoName("path"),
     Options.withDescription("Read the statement from this file, or from standard input with -")
   )
 }

@@ -3,7 +3,6 @@ import * as Options from "@effect/cli/Options"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { randomBytes } from "node:crypto"
 import { rename, rm, writeFile } from "node:fs/promises"
@@ -11,7 +10,8 @@ import { basename, dirname, join, resolve } from "node:path"
 import * as DiskSpace from "../DiskSpace.js"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
-import { readerFlags, readerOptions, sourceFilterFlag } from "./databaseFlags.js"
+import { readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./databaseFlags.js"
+import { described } from "./Flag.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
 
@@ -46,11 +46,11 @@ const options = {
   source: sourceFilterFlag,
   days: Options.integer("days").pipe(
     Options.withDefault(30),
-    Options.withDescription("How many days back the state changes and the change log go (default 30)")
+    described("integer", "How many days back the state changes and the change log go", { default: 30 })
   ),
   out: Options.text("out").pipe(
     Options.withDefault("picasync-report.html"),
-    Options.withDescription("The HTML file to write (default picasync-report.html; replaced atomically: a temp file beside it, then a rename)")
+    described("path", "The HTML file to write, replaced atomically: a temp file beside it, then a rename", { default: "picasync-report.html" })
   )
 }
 
@@ -60,10 +60,11 @@ export const reportCommand = Command.make("report", options, (parsed) =>
       return yield* new UsageError({ message: `--days must be a whole number from 1 to 3650; got ${parsed.days}` })
     }
     if (parsed.out.trim() === "") return yield* new UsageError({ message: "--out is empty" })
+    const source = yield* sourceFilter(parsed.source)
     const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const report = yield* Effect.provide(
-      Report.read({ now, days: parsed.days, source: Option.getOrUndefined(parsed.source) }),
+      Report.read({ now, days: parsed.days, source }),
       Mirror.readable(database)
     )
     const path = resolve(parsed.out)

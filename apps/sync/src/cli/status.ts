@@ -3,8 +3,10 @@ import * as Options from "@effect/cli/Options"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Status from "../Status.js"
-import { readerFlags, readerOptions } from "./databaseFlags.js"
+import { maxAgeFlag, readerFlags, readerOptions } from "./databaseFlags.js"
+import { deprecatedHelp, preferringOld } from "./Flag.js"
 import * as Mirror from "./Mirror.js"
 import { interval } from "./interval.js"
 import { notes, number, printTextOrJson, textOrJsonFlag } from "./Output.js"
@@ -46,15 +48,14 @@ const text = (statuses: ReadonlyArray<Status.SourceStatus>, now: number) => {
 const options = {
   ...readerFlags,
   format: textOrJsonFlag,
-  staleAfter: Options.text("stale-after").pipe(
-    Options.withDefault("24h"),
-    Options.withDescription("Warn when a source's newest successful sync is older than this (30m, 6h, 7d)")
-  )
+  maxAge: maxAgeFlag("Warn when a source's newest successful sync is older than this"),
+  staleAfter: Options.text("stale-after").pipe(Options.optional, Options.withDescription(deprecatedHelp("--max-age")))
 }
 
 export const statusCommand = Command.make("status", options, (parsed) =>
   Effect.gen(function*() {
-    const staleAfter = yield* interval("--stale-after", parsed.staleAfter)
+    const maxAge = yield* preferringOld(parsed.staleAfter, "--stale-after", "--max-age", parsed.maxAge)
+    const staleAfter = yield* interval(Option.isSome(parsed.staleAfter) ? "--stale-after" : "--max-age", maxAge)
     const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const statuses = yield* Effect.provide(

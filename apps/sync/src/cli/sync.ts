@@ -22,6 +22,7 @@ import { forCli } from "./Advice.js"
 import { databaseFlags, databaseOptions } from "./databaseFlags.js"
 import { proxiedHttpClient } from "./HttpProxy.js"
 import { interval } from "./interval.js"
+import { deprecatedHelp, described, preferringOld } from "./Flag.js"
 import { deliverQueued, type NotifySettings, notifyFlags, notifySettings } from "./notify.js"
 import * as MetricsFile from "./MetricsFile.js"
 import * as Mirror from "./Mirror.js"
@@ -46,6 +47,10 @@ const MAX_RETRIES = 10_000
 
 /** What a scheduled job needs: a 90-second outage of the API ridden out, backing off to 20 s between attempts. */
 export const defaultRetry: SyncSettings["retry"] = { retryFor: Duration.minutes(3), retryMaxDelay: Duration.seconds(20) }
+
+/** Without `--retry-max-delay`: a ninth of `--retry-for` (20 s of the default 3m), so a short budget still retries several times. */
+const defaultMaxDelay = (retryFor: Duration.Duration) =>
+  Duration.min(defaultRetry.retryMaxDelay, Duration.millis(Math.max(1, Math.floor(Duration.toMillis(retryFor) / 9))))
 
 /**
  * The sync engine over the migrated mirror and the API client, and a progress display, for `settings`;
@@ -89,45 +94,56 @@ const options = {
   baseUrl: Options.text("base-url").pipe(
     Options.withDefault(DEFAULT_BASE_URL),
     Options.withFallbackConfig(Config.string("PICA_BASE_URL")),
-    Options.withDescription("The API's base URL (env PICA_BASE_URL); https://api.withone.ai for the \"One\" host")
+    described("URL", "The API's base URL; https://api.withone.ai for the \"One\" host", { default: DEFAULT_BASE_URL, env: "PICA_BASE_URL" })
   ),
   authHeader: Options.text("auth-header").pipe(
     Options.withDefault(DEFAULT_AUTH_HEADER),
     Options.withFallbackConfig(Config.string("PICA_AUTH_HEADER")),
-    Options.withDescription("The header carrying the secret (env PICA_AUTH_HEADER); x-one-secret for the \"One\" host")
+    described("name", "The header carrying the secret; x-one-secret for the \"One\" host", { default: DEFAULT_AUTH_HEADER, env: "PICA_AUTH_HEADER" })
   ),
   ...databaseFlags,
   source: Options.text("source").pipe(
     Options.optional,
-    Options.withDescription("Whose inventory the rows belong to; default live or test from the secret's prefix, else default")
+    described("name", "Whose inventory the rows belong to", { default: "live or test from the secret's prefix, else default" })
   ),
   concurrency: wholeNumber("concurrency").pipe(
     Options.withDefault(4),
-    Options.withDescription("Pages (or single connections) requested at once")
+    described("integer", "Pages (or single connections) requested at once", { default: 4 })
   ),
-  pageSize: wholeNumber("page-size").pipe(Options.withDefault(100), Options.withDescription("Rows per page")),
+  pageSize: wholeNumber("page-size").pipe(Options.withDefault(100), described("integer", "Rows per page", { default: 100 })),
   retryFor: Options.text("retry-for").pipe(
     Options.withDefault(Duration.format(defaultRetry.retryFor)),
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_FOR")),
-    Options.withDescription(
-      "Keep retrying a request that meets 5xx answers, cut connections or timeouts this long (env PICASYNC_RETRY_FOR): " +
-        "the default rides out a 90-second outage. Rate limits are waited out apart from it"
+    described(
+      "duration",
+      "Keep retrying a request that meets 5xx answers, refused or cut connections or timeouts this long, " +
+        "with a warning for each retry; the default rides out a 90-second outage. Rate limits are waited out apart from it",
+      { default: Duration.format(defaultRetry.retryFor), env: "PICASYNC_RETRY_FOR" }
     )
   ),
   retryMaxDelay: Options.text("retry-max-delay").pipe(
-    Options.withDefault(Duration.format(defaultRetry.retryMaxDelay)),
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_MAX_DELAY")),
-    Options.withDescription("The longest backoff between two attempts of a request (env PICASYNC_RETRY_MAX_DELAY)")
+    Options.optional,
+    described("duration", "The longest backoff between two attempts of a request", {
+      default: "a ninth of --retry-for, at most 20s",
+      env: "PICASYNC_RETRY_MAX_DELAY"
+    })
   ),
   wait: Options.boolean("wait").pipe(
-    Options.withDescription("Wait for a running sync of the same source to finish instead of failing")
+    described(undefined, "Wait for a running sync of the same source to finish instead of failing")
   ),
   watch: Options.text("watch").pipe(
     Options.optional,
-    Options.withDescription("Sync again on this interval (30s, 5m, 1h) until SIGINT or SIGTERM")
+    described("duration", "Sync again on this interval (30s, 5m, 1h) until SIGINT or SIGTERM")
   ),
   metricsFile: MetricsFile.flag,
-  json: Options.boolean("json").pipe(Options.withDescription("Print each run as a JSON object instead of a line")),
+  format: Options.choice("format", ["text", "json"]).pipe(
+    Options.withDefault("text"),
+    described(undefined, "How each run is printed: text (one summary line) or json (its sync_runs row as one JSON object a line)", {
+      default: "text"
+    })
+  ),
+  json: Options.boolean("json").pipe(Options.withDescription(deprecatedHelp("--format json"))),
   ...notifyFlags
 }
 
@@ -153,10 +169,12 @@ const settingsFrom = (parsed: Parsed) =>
       return yield* usage(`--source must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit; got "${source}"`)
     }
     const retryFor = yield* interval("--retry-for (or PICASYNC_RETRY_FOR)", parsed.retryFor)
-    const retryMaxDelay = yield* interval("--retry-max-delay (or PICASYNC_RETRY_MAX_DELAY)", parsed.retryMaxDelay)
+    const retryMaxDelay = Option.isNone(parsed.retryMaxDelay)
+      ? defaultMaxDelay(retryFor)
+      : yield* interval("--retry-max-delay (or PICASYNC_RETRY_MAX_DELAY)", parsed.retryMaxDelay.value)
     if (Duration.greaterThan(retryMaxDelay, retryFor)) {
       return yield* usage(
-        `--retry-max-delay (${parsed.retryMaxDelay}) must not be longer than --retry-for (${parsed.retryFor}): no retry would fit`
+        `--retry-max-delay (${Option.getOrUndefined(parsed.retryMaxDelay)}) must not be longer than --retry-for (${parsed.retryFor}): no retry would fit`
       )
     }
     const settings: SyncSettings = {
@@ -175,25 +193,26 @@ const settingsFrom = (parsed: Parsed) =>
     }
     const watch = yield* Effect.transposeMapOption(parsed.watch, (value) => interval("--watch", value))
     const metricsFile = yield* Effect.transposeMapOption(parsed.metricsFile, MetricsFile.checked)
-    return { settings, watch, metricsFile }
+    const format = yield* preferringOld(parsed.json ? Option.some("json" as const) : Option.none(), "--json", "--format json", parsed.format)
+    return { settings, watch, metricsFile, json: format === "json" }
   })
 
 export const syncCommand = Command.make("sync", options, (parsed) =>
   Effect.gen(function*() {
-    const { settings, watch, metricsFile } = yield* settingsFrom(parsed)
+    const { json, metricsFile, settings, watch } = yield* settingsFrom(parsed)
     const runOptions = { wait: settings.sync.wait }
     // After a run commits, its notifications (and any an earlier process left queued) go out.
     const notify = settings.notify === undefined ? Effect.void : deliverQueued(settings.notify)
     const program = Effect.flatMap(PicaSync, (sync) =>
       Option.match(watch, {
-        onNone: () => Effect.flatMap(sync.run(runOptions), (run) => Effect.zipRight(printRun(run, parsed.json), notify)),
+        onNone: () => Effect.flatMap(sync.run(runOptions), (run) => Effect.zipRight(printRun(run, json), notify)),
         // Each run printed; a failed one, or notifications left undelivered, logged, and the next run still happens.
         onSome: (every) =>
           sync.watch(Schedule.spaced(every), runOptions).pipe(
             Stream.runForEach(Either.match({
               onLeft: (error) => Effect.logError(`sync failed: ${forCli(error)}`),
               onRight: (run) =>
-                Effect.zipRight(printRun(run, parsed.json), notify.pipe(Effect.catchAll((error) => Effect.logError(forCli(error)))))
+                Effect.zipRight(printRun(run, json), notify.pipe(Effect.catchAll((error) => Effect.logError(forCli(error)))))
             }))
           )
       }))

@@ -1,5 +1,6 @@
 // The native client alone: it shares this class with the server clients, without loading them.
 import { LibsqlError } from "@libsql/client/sqlite3"
+import { UrlCredentials } from "@picasync/client"
 import { DrizzleQueryError } from "drizzle-orm/errors"
 import * as Schema from "effect/Schema"
 import * as DiskSpace from "../DiskSpace.js"
@@ -8,10 +9,12 @@ import * as DiskSpace from "../DiskSpace.js"
 export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
   operation: Schema.String,
   reason: Schema.String,
-  code: Schema.optional(Schema.String)
+  code: Schema.optional(Schema.String),
+  /** The database was opened to read it only: its failures never advise making it writable. */
+  reading: Schema.optional(Schema.Boolean)
 }) {
   override get message() {
-    return `database ${this.operation} failed: ${this.reason}; check that the database is reachable and writable`
+    return `database ${this.operation} failed: ${this.reason}; check that the database is reachable${this.reading === true ? "" : " and writable"}`
   }
 
   get isBusy() {
@@ -83,10 +86,15 @@ export interface FailureContext {
   readonly secrets: ReadonlyArray<string>
   /** The local file the database is in, whose disk's free space a disk-full failure tells. */
   readonly file?: string | undefined
+  /** Opened to be read only. */
+  readonly reading: boolean
 }
 
+/** The secrets as `***`, then the credentials of any URL the library's message prints (in a form of its own). */
 const redact = (text: string, secrets: ReadonlyArray<string>) =>
-  secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join("<redacted>") : out), text)
+  UrlCredentials.redact(
+    secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join(UrlCredentials.MASK) : out), text)
+  )
 
 /** Why a request never got an answer, found down the `cause` chain (undici's `fetch failed` hides it there). */
 const networkFailure = (error: unknown): string | undefined => {
@@ -117,5 +125,10 @@ export const failure = (operation: string, context: FailureContext) => (cause: u
   }
   // libSQL's errors and the Hrana client's (`describe`) both carry a code such as `SQLITE_ERROR`.
   const code = (error as { readonly code?: unknown } | null)?.code
-  return new DatabaseError({ operation, reason: text, ...(typeof code === "string" ? { code } : {}) })
+  return new DatabaseError({
+    operation,
+    reason: text,
+    ...(typeof code === "string" ? { code } : {}),
+    ...(context.reading ? { reading: true } : {})
+  })
 }

@@ -1,4 +1,5 @@
 import type { Client, Config as ClientConfig, InValue, Transaction } from "@libsql/client"
+import { UrlCredentials } from "@picasync/client"
 import type { LibSQLDatabase } from "drizzle-orm/libsql/driver-core"
 // Drizzle's entry over the native client only; it is handed a client, of a file or of a server.
 import { drizzle } from "drizzle-orm/libsql/sqlite3"
@@ -185,8 +186,10 @@ export const make: (
     const location = displayUrl(options.url)
     const context: FailureContext = {
       at: location,
-      secrets: [options.url, ...(token === undefined ? [] : [token])],
-      file: options.replica === undefined ? localPath(options.url) : path.resolve(options.replica.path)
+      secrets: [...UrlCredentials.secrets(options.url), ...(token === undefined ? [] : [token])],
+      file: options.replica === undefined ? localPath(options.url) : path.resolve(options.replica.path),
+      // A database that must exist is one a command opened to read (`Mirror.readable`).
+      reading: options.mustExist === true
     }
     const failure = (operation: string) => failureIn(operation, context)
     const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)

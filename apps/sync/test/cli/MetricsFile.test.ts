@@ -48,7 +48,7 @@ describe("picasync sync --metrics-file", () => {
       const file = join(textfiles, "picasync.prom")
       const startedAt = Date.now()
       const cli = yield* spawnCli(
-        ["sync", "--db", join(dir, "mirror.db"), "--json", "--metrics-file", file, "--retry-max-delay", "1s"],
+        ["sync", "--db", join(dir, "mirror.db"), "--format", "json", "--metrics-file", file, "--retry-max-delay", "1s"],
         apiEnv(mock)
       )
       assert.strictEqual(yield* cli.exitCode, 0, cli.stderr())

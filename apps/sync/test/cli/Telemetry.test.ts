@@ -149,9 +149,12 @@ describe("picasync traces (OpenTelemetry)", () => {
 
         const requests = named("http.client GET")
         const fullUrls = requests.map((span) => String(attribute(span.attributes, "url.full")))
-        assert.isTrue(fullUrls.every((url) => url.startsWith(`http://<redacted>@${baseUrl.host}/v1/vault/connections`)), fullUrls[0])
+        // The base URL's user and password go as a Basic header, which the platform redacts like the secret's.
+        assert.isTrue(fullUrls.every((url) => url.startsWith(`http://${baseUrl.host}/v1/vault/connections`)), fullUrls[0])
         assert.sameMembers([...new Set(requests.map((span) => attribute(span.attributes, "http.response.status_code")))], [200, 429])
-        assert.isTrue(requests.every((span) => attribute(span.attributes, "http.request.header.x-pica-secret") === "<redacted>"))
+        for (const header of ["x-pica-secret", "authorization"]) {
+          assert.isTrue(requests.every((span) => attribute(span.attributes, `http.request.header.${header}`) === "<redacted>"), header)
+        }
         const retried = named("PicaClient.listConnections").filter((span) => attribute(span.attributes, "pica.retry.kind") !== undefined)
         assert.strictEqual(retried.length, 1)
         assert.strictEqual(attribute(retried[0]!.attributes, "pica.retry.kind"), "rate-limit")
@@ -191,11 +194,11 @@ describe("picasync traces (OpenTelemetry)", () => {
 
   it("redacts the secrets it is given, credentials in URLs and tokens in query strings", () => {
     const clean = redact(["sk_live_abc123", "jwt.token.value"])
-    assert.strictEqual(clean("x-pica-secret: sk_live_abc123"), "x-pica-secret: <redacted>")
-    assert.strictEqual(clean("failed with jwt.token.value"), "failed with <redacted>")
-    assert.strictEqual(clean("https://user:pass@hooks.example.com/x"), "https://<redacted>@hooks.example.com/x")
-    assert.strictEqual(clean("libsql://db.example.com?authToken=abc&tls=1"), "libsql://db.example.com?authToken=<redacted>&tls=1")
-    assert.strictEqual(clean("token=abc&page=2"), "token=<redacted>&page=2")
+    assert.strictEqual(clean("x-pica-secret: sk_live_abc123"), "x-pica-secret: ***")
+    assert.strictEqual(clean("failed with jwt.token.value"), "failed with ***")
+    assert.strictEqual(clean("https://user:pass@hooks.example.com/x"), "https://***@hooks.example.com/x")
+    assert.strictEqual(clean("libsql://db.example.com?authToken=abc&tls=1"), "libsql://db.example.com?authToken=***&tls=1")
+    assert.strictEqual(clean("token=abc&page=2"), "token=***&page=2")
     assert.strictEqual(clean("http://127.0.0.1:4318/v1/traces?limit=100&page=2"), "http://127.0.0.1:4318/v1/traces?limit=100&page=2")
   })
 })

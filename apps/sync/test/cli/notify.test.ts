@@ -23,26 +23,31 @@ interface Event {
 interface Received {
   readonly body: string
   readonly signature: string | undefined
+  readonly authorization: string | undefined
   readonly events: ReadonlyArray<Event>
 }
 
 /**
- * A webhook receiver on a loopback port: answers `ok` with 204, `fail` with 500, and `hang` never
- * (the request stays open), recording every body it gets.
+ * A webhook receiver on a loopback port: answers `ok` with 204, `fail` with 500, `missing` with 404 and
+ * `hang` never (the request stays open), recording every body it gets.
  */
+type Mode = "ok" | "fail" | "missing" | "hang"
+const statuses = { ok: 204, fail: 500, missing: 404 } as const
+
 const startReceiver = Effect.acquireRelease(
-  Effect.async<{ url: string; received: Array<Received>; answer: { mode: "ok" | "fail" | "hang" }; close: () => void }>((resume) => {
+  Effect.async<{ url: string; received: Array<Received>; answer: { mode: Mode }; close: () => void }>((resume) => {
     const received: Array<Received> = []
-    const answer = { mode: "ok" as "ok" | "fail" | "hang" }
+    const answer = { mode: "ok" as Mode }
     const hanging: Array<ServerResponse> = []
     const server = createServer((request, response) => {
       let body = ""
       request.on("data", (chunk) => (body += chunk))
       request.on("end", () => {
         const header = request.headers["x-picasync-signature"]
-        received.push({ body, signature: typeof header === "string" ? header : undefined, events: JSON.parse(body).events })
+        const { authorization } = request.headers
+        received.push({ body, signature: typeof header === "string" ? header : undefined, authorization, events: JSON.parse(body).events })
         if (answer.mode === "hang") return void hanging.push(response)
-        response.writeHead(answer.mode === "ok" ? 204 : 500).end()
+        response.writeHead(statuses[answer.mode]).end()
       })
     })
     server.listen(0, "127.0.0.1", () =>
@@ -143,6 +148,27 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
       const usage = yield* run(["sync", "--notify-kinds", "inserted,created"], env)
       assert.strictEqual(usage.exit, 2)
       assert.include(usage.cli.stderr(), "--notify-kinds")
+    }), { timeout: 90_000 })
+
+  it.scopedLive("a receiver's 404 is not tried again; a password in its URL goes as Basic auth and is shown nowhere", () =>
+    Effect.gen(function*() {
+      const { env, receiver, url } = yield* setup(40, 35)
+      const password = "hunter2Notify"
+      const withCredentials = receiver.url.replace("http://", `http://hooks:${password}@`)
+      receiver.answer.mode = "missing"
+      const sync = yield* run(["sync"], { ...env, PICASYNC_NOTIFY_URL: withCredentials })
+      assert.strictEqual(sync.exit, 1)
+      assert.include(sync.cli.stderr(), ": HTTP 404;")
+      assert.strictEqual(receiver.received.length, 1, "a 404 will not change: one attempt")
+      assert.strictEqual(receiver.received[0]!.authorization, `Basic ${Buffer.from(`hooks:${password}`).toString("base64")}`)
+      receiver.answer.mode = "ok"
+      const notify = yield* run(["notify", "--notify-url", withCredentials], env)
+      assert.strictEqual(notify.exit, 0, notify.cli.stderr())
+      assert.strictEqual(yield* undelivered(url), 0)
+      const stored = JSON.stringify(yield* rows(url, "SELECT * FROM notification_outbox"))
+      for (const text of [sync.cli.stdout(), sync.cli.stderr(), notify.cli.stdout(), notify.cli.stderr(), stored]) {
+        assert.notInclude(text, password)
+      }
     }), { timeout: 90_000 })
 
   it.scopedLive("kill -9 between commit and delivery: the next run delivers them, and the receiver deduplicates by id", () =>

@@ -74,6 +74,30 @@ describe("picasync sync (CLI)", () => {
       assert.deepStrictEqual(yield* mock.requests, [], "nothing reached the API directly")
     }))
 
+  it.scopedLive("a wrong base URL shows within seconds: a warning per retried request, then the one-line error once --retry-for alone is spent", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const cases = [["http://127.0.0.1:9", "connection refused"], ["http://picasync-test.invalid", "host not found"]] as const
+      yield* Effect.forEach(cases, ([baseUrl, failed], index) =>
+        Effect.gen(function*() {
+          const url = `file:${join(dir, `mirror-${index}.db`)}`
+          const cli = yield* spawnCli(["sync", "--db", url, "--retry-for", "2s"], { PICA_SECRET_KEY: "sk_test_x", PICA_BASE_URL: baseUrl })
+          assert.strictEqual(yield* cli.exitCode, 1, cli.stderr())
+          const lines = cli.stderr().trim().split("\n")
+          const warning = new RegExp(
+            `^(\\S+) warn GET ${baseUrl}/v1/vault/connections\\?.*: ${failed} \\(attempt 1\\); next try in \\d+\\.\\d s, (\\d+s|under 1s) of the retry budget left$`
+          )
+          const first = warning.exec(lines[0]!)
+          assert.isNotNull(first, lines[0])
+          // Counted from the run's start, not the process's: loading the CLI from its TypeScript sources takes seconds here.
+          const [run] = yield* rows<{ started_at: string; error: string }>(url, "SELECT started_at, error FROM sync_runs")
+          assert.isAtMost(Date.parse(first![1]!) - Date.parse(run!.started_at), 5_000)
+          assert.match(lines.at(-1)!, new RegExp(`^picasync: GET ${baseUrl}/.* failed after \\d+ attempts: `))
+          assert.strictEqual(lines.filter((line) => line.startsWith("picasync:")).length, 1)
+          assert.include(run!.error, "failed after")
+        }), { concurrency: 2, discard: true })
+    }), { timeout: 60_000 })
+
   it.scopedLive("two syncs at once: the second fails fast naming the holder; with --wait it queues and runs", () =>
     Effect.gen(function*() {
       // Slow answers keep the first sync inside its scan until the others have had their turn.
@@ -125,7 +149,7 @@ describe("picasync sync (CLI)", () => {
       const mock = yield* startMock({ count: 200, seed: 4 })
       const dir = yield* tempDir
       const url = `file:${join(dir, "mirror.db")}`
-      const cli = yield* spawnCli(["sync", "--db", url, "--watch", "1s", "--json"], apiEnv(mock))
+      const cli = yield* spawnCli(["sync", "--db", url, "--watch", "1s", "--format", "json"], apiEnv(mock))
       yield* waitFor("a first run", Effect.map(runStatuses(url), (runs) => runs[0] === "succeeded"))
       yield* mock.insert({})
       yield* waitFor("a second run", Effect.map(runStatuses(url), (runs) => runs[1] === "succeeded"))

@@ -151,6 +151,8 @@ describe("the packed packages, installed with npm alone", () => {
         run(join(prefix, "bin", "picasync"), args, { cwd: dir, env: { ...env, ...extra }, timeout: 2 * MINUTE })
 
       assert.strictEqual((await picasync(["--version"])).stdout.trim(), version)
+      // The bundled CLI (not the bin's shortcut) reads the same package.json.
+      assert.include((await picasync(["sync", "--help"])).stdout, `picasync ${version}\n`)
 
       // The CLI's code cache, one per command (each holds what its command compiled): written by its first run and
       // taken by the next; an earlier build's is removed; a directory that cannot be used costs nothing.

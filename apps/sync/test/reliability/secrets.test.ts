@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Logger, LogLevel, Option, Tracer } from "effect"
+import { Cause, Effect, Logger, LogLevel } from "effect"
 import { randomBytes } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { inspect } from "node:util"
 import { type CliProcess, spawnCli, startMock, sync, tempDir } from "../harness.js"
+import { recordingTracer } from "../tracing.js"
 import { figures, scaled } from "./Figures.js"
 
 const tally = figures("secrets")
@@ -20,40 +21,6 @@ const filesOf = (dir: string) =>
   readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => ({ name: entry.name, text: readFileSync(join(entry.parentPath, entry.name)).toString("latin1") }))
-
-/** A tracer that keeps every span whole: name, attributes, events and how it ended. */
-const recordingTracer = (spans: Array<string>) =>
-  Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      const events: Array<unknown> = []
-      let status: Tracer.SpanStatus = { _tag: "Started", startTime }
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: randomBytes(8).toString("hex"),
-        traceId: Option.match(parent, { onNone: () => randomBytes(16).toString("hex"), onSome: (p) => p.traceId }),
-        parent,
-        context,
-        get status() {
-          return status
-        },
-        attributes,
-        links: [...links],
-        sampled: true,
-        kind,
-        end: (endTime, exit) => {
-          status = { _tag: "Ended", startTime, endTime, exit }
-          spans.push(inspect({ name, attributes: [...attributes], events, exit: Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "ok" }, { depth: 12 }))
-        },
-        attribute: (key, value) => void attributes.set(key, value),
-        event: (eventName, _time, eventAttributes) => void events.push([eventName, eventAttributes]),
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
 
 describe("secret hygiene: the secret appears in no output, log line, error, database page or trace span", () => {
   it.scopedLive("every command, run as a process, keeps the secret out of stdout, stderr and the database files", () =>
@@ -75,7 +42,7 @@ describe("secret hygiene: the secret appears in no output, log line, error, data
 
       yield* run("sync", ["sync", "--db", db], 0)
       yield* mock.insert({})
-      yield* run("sync --json", ["sync", "--db", db, "--json"], 0)
+      yield* run("sync --format json", ["sync", "--db", db, "--format", "json"], 0)
       yield* mock.setFaults({ errors: { rate: 1 } })
       yield* run("sync against a failing API", ["sync", "--db", db, "--retry-for", "1s", "--retry-max-delay", "1s"], 1)
       yield* mock.clearFaults

@@ -1,0 +1,75 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { spawnCli, startMock, tempDir } from "../harness.js"
+
+const packageVersion = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string
+
+/** Runs `picasync …args` to its end: exit code and output. */
+const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  Effect.gen(function*() {
+    const cli = yield* spawnCli(args, env)
+    const exit = yield* cli.exitCode
+    return { exit, stdout: cli.stdout(), stderr: cli.stderr() }
+  })
+
+describe("picasync (the command line as a whole)", () => {
+  it.scopedLive("--version is package.json's; --help through a pipe is plain text naming picasync, each option with its kind, default and variable", () =>
+    Effect.gen(function*() {
+      const [version, help] = yield* Effect.all([run(["--version"]), run(["sync", "--help"])], { concurrency: 2 })
+      assert.strictEqual(version.stdout.trim(), packageVersion)
+      assert.strictEqual(help.exit, 0, help.stderr)
+      assert.notInclude(help.stdout, "\u001b", "no escape code off a terminal")
+      assert.include(help.stdout, "$ picasync sync [--base-url URL]")
+      assert.notInclude(help.stdout, "A user-defined piece of text")
+      assert.notInclude(help.stdout, "This setting is optional")
+      assert.include(help.stdout, "--concurrency integer\n\n  Pages (or single connections) requested at once. Default: 4.\n")
+      assert.include(help.stdout, "--retry-for duration\n")
+      assert.include(help.stdout, "Default: 3m. Env: PICASYNC_RETRY_FOR.\n")
+    }), { timeout: 60_000 })
+
+  it.scopedLive("every command that prints data takes --format json and prints JSON; --json and --stale-after still work, with a notice", () =>
+    Effect.gen(function*() {
+      const mock = yield* startMock({ count: 20, seed: 91 })
+      const db = join(yield* tempDir, "mirror.db")
+      const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db }
+      const first = yield* run(["sync", "--format", "json"], env)
+      assert.strictEqual(first.exit, 0, first.stderr)
+      assert.include(JSON.parse(first.stdout), { id: 1, status: "succeeded" })
+      const commands: ReadonlyArray<ReadonlyArray<string>> = [
+        ["status", "--format", "json", "--max-age", "1h"],
+        ["tables", "--format", "json"],
+        ["query", "SELECT count(*) AS n FROM connections", "--format", "json"],
+        ["check", "--format", "json", "--max-age", "1h", "--max-failing", "1000"],
+        ["sync", "--json"],
+        ["status", "--stale-after", "1h"]
+      ]
+      const results = yield* Effect.forEach(commands, (args) => run(args, env), { concurrency: 3 })
+      for (const [index, { exit, stderr, stdout }] of results.entries()) {
+        const args = commands[index]!
+        assert.strictEqual(exit, 0, `${args.join(" ")}: ${stderr}`)
+        if (args.includes("--format")) {
+          assert.doesNotThrow(() => JSON.parse(stdout), `${args.join(" ")} prints JSON`)
+          assert.strictEqual(stderr, "")
+        }
+      }
+      const [json, staleAfter] = results.slice(-2)
+      assert.include(JSON.parse(json!.stdout), { id: 2, status: "succeeded" })
+      // One line of notice, before the run's progress lines.
+      assert.strictEqual(json!.stderr.split("\n")[0], "picasync: --json is deprecated and will go; use --format json")
+      assert.lengthOf(json!.stderr.match(/deprecated/g) ?? [], 1)
+      assert.match(staleAfter!.stdout, /^source test\n/)
+      assert.strictEqual(staleAfter!.stderr, "picasync: --stale-after is deprecated and will go; use --max-age\n")
+    }), { timeout: 120_000 })
+
+  it.scopedLive("report refuses an empty --source, as check does", () =>
+    Effect.gen(function*() {
+      const db = join(yield* tempDir, "mirror.db")
+      const results = yield* Effect.forEach([["report"], ["check"]], (command) => run([...command, "--source", "", "--db", db]), { concurrency: 2 })
+      for (const { exit, stderr } of results) {
+        assert.strictEqual(exit, 2, stderr)
+        assert.include(stderr, "picasync: --source is empty")
+      }
+    }), { timeout: 60_000 })
+})
