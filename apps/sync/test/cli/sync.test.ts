@@ -100,8 +100,9 @@ describe("picasync sync (CLI)", () => {
 
   it.scopedLive("two syncs at once: the second fails fast naming the holder; with --wait it queues and runs", () =>
     Effect.gen(function*() {
-      // Slow answers keep the first sync inside its scan until the others have had their turn.
-      const mock = yield* startMock({ count: 600, faults: { latency: 1500 } })
+      // Slow answers keep the first sync inside its scan (about 45 s of pages) until the others have had their turn,
+      // however slowly they start; clearing the faults then lets it finish at once.
+      const mock = yield* startMock({ count: 3_000, faults: { latency: 1500 } })
       const dir = yield* tempDir
       const url = `file:${join(dir, "mirror.db")}`
       const start = (extra: ReadonlyArray<string> = []) =>
