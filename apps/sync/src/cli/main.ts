@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import { forCli } from "./Advice.js"
 import { checkCommand } from "./check.js"
 import { demoCommand } from "./demo.js"
+import { mcpCommand } from "./mcp.js"
 import { notifyCommand } from "./notify.js"
 import { queryCommand } from "./query.js"
 import { reportCommand } from "./report.js"
@@ -17,7 +18,7 @@ import { tablesCommand } from "./tables.js"
 
 const picasync = Command.make("picasync").pipe(
   Command.withDescription("Mirror the Pica connection inventory into a libSQL database you can query offline"),
-  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, checkCommand, reportCommand, notifyCommand, demoCommand])
+  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, checkCommand, reportCommand, notifyCommand, mcpCommand, demoCommand])
 )
 
 const isUsageError = (error: unknown) =>
