@@ -74,6 +74,9 @@ const writes = [
   ["SELECT 1; DELETE FROM connections", "give one statement at a time"]
 ] as const
 
+/** Counts for ever: only the time limit ends it. */
+const slowStatement = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+
 const countAll = "SELECT platform, count(*) AS n FROM live_connections GROUP BY platform ORDER BY platform"
 
 /** The tests every backend passes: the tools answer what the CLI answers, and writes change nothing. */
@@ -177,6 +180,11 @@ describe("picasync mcp: the mirror over the Model Context Protocol (official SDK
         { url, args: [], env: { PICASYNC_DB: server.url, PICASYNC_DB_AUTH_TOKEN: server.tokens!.ro } },
         [server.tokens!.ro, server.tokens!.rw]
       )
+      // Killing the worker drops its HTTP request: the server answers the next call at once.
+      const { call, json } = yield* connect(["--time-limit", "3s"], { PICASYNC_DB: server.url, PICASYNC_DB_AUTH_TOKEN: server.tokens!.ro })
+      const slow = yield* call("query", { sql: slowStatement })
+      assert.include(slow.text, "query ran past the time limit of 3s (--time-limit) and was stopped")
+      assert.deepStrictEqual((yield* json("query", { sql: "SELECT 1 AS one" })).rows, [{ one: 1 }])
     }), { timeout: 120_000 })
 
   it.scopedLive("a 200,000-row result is cut at the row limit or the byte limit, saying so", () =>
@@ -202,7 +210,7 @@ describe("picasync mcp: the mirror over the Model Context Protocol (official SDK
       const { call, json } = yield* connect(["--db", url.slice("file:".length), "--time-limit", "2s"])
       yield* json("query", { sql: "SELECT 1 AS one" })
       const started = Date.now()
-      const slow = yield* call("query", { sql: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n" })
+      const slow = yield* call("query", { sql: slowStatement })
       const took = Date.now() - started
       assert.isTrue(slow.isError)
       assert.include(slow.text, "query ran past the time limit of 2s (--time-limit) and was stopped")

@@ -12,7 +12,7 @@ import * as Runtime from "effect/Runtime"
 import { instructions, listing } from "./Tools.js"
 import * as Worker from "./Worker.js"
 
-/** Serves MCP on stdin and stdout until the client closes stdin; every call runs in the worker process. */
+/** Serves MCP on stdin and stdout until the client closes stdin, then answers the calls made; every call runs in the worker process. */
 export const serve = Effect.fn("Mcp.serve")(function*(options: { readonly version: string; readonly timeLimit: Duration.Duration }) {
   const worker = yield* Worker.make({ timeLimit: options.timeLimit })
   const run = Runtime.runPromise(yield* Effect.runtime<never>())
@@ -31,4 +31,7 @@ export const serve = Effect.fn("Mcp.serve")(function*(options: { readonly versio
     process.stdin.once("end", onEnd)
     return Effect.sync(() => process.stdin.off("end", onEnd))
   })
+  yield* worker.drain
+  // The SDK writes an answer in a promise callback after the handler returns: one turn of the event loop lets it out.
+  yield* Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void)))
 })

@@ -144,5 +144,7 @@ export const make = (options: { readonly timeLimit: Duration.Duration }) =>
           })
         )
       )
-    return { call }
+    /** Waits for the calls already made to be answered. */
+    const drain = permit.withPermits(1)(Effect.void)
+    return { call, drain }
   })
