@@ -34,9 +34,9 @@ const connect = (args: ReadonlyArray<string>, env: Record<string, string> = {}) 
       () => Effect.promise(() => client.close())
     )
     const deliver = transport.onmessage!
-    transport.onmessage = (message, extra) => {
+    transport.onmessage = (message) => {
       transcript.messages.push(JSON.stringify(message))
-      deliver(message, extra)
+      deliver(message)
     }
     /** The tool's answer: its one text, and whether it is an error. */
     const call = (name: string, args: Record<string, unknown> = {}) =>

@@ -12,8 +12,11 @@ import * as Runtime from "effect/Runtime"
 import { instructions, listing } from "./Tools.js"
 import * as Worker from "./Worker.js"
 
-/** Serves MCP on stdin and stdout until the client closes stdin, then answers the calls made; every call runs in the worker process. */
-export const serve = Effect.fn("Mcp.serve")(function*(options: { readonly version: string; readonly timeLimit: Duration.Duration }) {
+/** Serves MCP on stdin and stdout until the client closes stdin, then answers the calls made; each runs in the worker. */
+export const serve = Effect.fn("Mcp.serve")(function*(options: {
+  readonly version: string
+  readonly timeLimit: Duration.Duration
+}) {
   const worker = yield* Worker.make({ timeLimit: options.timeLimit })
   const run = Runtime.runPromise(yield* Effect.runtime<never>())
   const server = new Server({ name: "picasync", version: options.version }, { capabilities: { tools: {} }, instructions })

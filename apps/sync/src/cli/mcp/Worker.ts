@@ -68,7 +68,8 @@ export const serve = (database: MirrorDatabaseOptions, settings: Settings) =>
     const run = Runtime.runPromise(yield* Effect.runtime<never>())
     const send = (message: WorkerMessage) => process.send?.(message)
     yield* Effect.async<void>((resume) => {
-      const onMessage = (request: CallRequest) => void run(answer(request, database, settings)).then((reply) => send({ _tag: "answer", ...reply }))
+      const onMessage = (request: CallRequest) =>
+        void run(answer(request, database, settings)).then((reply) => send({ _tag: "answer", ...reply }))
       process.on("message", onMessage)
       process.once("disconnect", () => resume(Effect.void))
       send({ _tag: "ready" })
@@ -136,7 +137,8 @@ export const make = (options: { readonly timeLimit: Duration.Duration }) =>
               }
             })
           )
-          return reply._tag === "answer" ? { isError: reply.isError, text: reply.text } : yield* Effect.fail("the process reading the mirror answered out of turn")
+          if (reply._tag !== "answer") return yield* Effect.fail("the process reading the mirror answered out of turn")
+          return { isError: reply.isError, text: reply.text }
         }).pipe(
           Effect.catchAll((text) => {
             if (current?.exitCode !== null || current?.signalCode !== null) current = undefined
