@@ -10,6 +10,7 @@ import { forCli } from "./Advice.js"
 import { tidied } from "./HelpText.js"
 import { checkCommand } from "./check.js"
 import { demoCommand } from "./demo.js"
+import { mcpCommand } from "./mcp.js"
 import { notifyCommand } from "./notify.js"
 import { queryCommand } from "./query.js"
 import { reportCommand } from "./report.js"
@@ -19,7 +20,7 @@ import { tablesCommand } from "./tables.js"
 
 const picasync = Command.make("picasync").pipe(
   Command.withDescription("Mirror the Pica connection inventory into a libSQL database you can query offline"),
-  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, checkCommand, reportCommand, notifyCommand, demoCommand])
+  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, checkCommand, reportCommand, notifyCommand, mcpCommand, demoCommand])
 )
 
 const isUsageError = (error: unknown) =>
