@@ -225,7 +225,7 @@ describe("picasync mcp: the mirror over the Model Context Protocol (official SDK
         ["query", {}, "the input of query does not fit its schema: sql: is missing"],
         ["query", { sql: 42 }, "sql: Expected string, actual 42"],
         ["query", { sql: "SELECT 1", as_of: "2026-01-01" }, "as_of: is unexpected"],
-        ["status", { stale_after: "soon" }, "stale_after takes an interval such as 30s, 5m, 1h or 7d; got \"soon\""],
+        ["status", { max_age: "soon" }, "max_age takes an interval such as 30s, 5m, 1h or 7d; got \"soon\""],
         ["check", { max_failing: -1 }, "max_failing: Expected a non-negative number"],
         ["connection", { id_or_key: "" }, "id_or_key"],
         ["drop_everything", {}, "there is no tool \"drop_everything\"; the tools are query, tables, status, check, connection"]

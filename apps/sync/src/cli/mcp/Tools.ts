@@ -75,11 +75,11 @@ const status = tool({
   name: "status",
   description: "Per source (live, test, …): the last successful and failed sync runs with their counts, the connections " +
     "live, active, inactive and deleted, counts by environment, state and top platforms, and `stale` when the newest " +
-    "successful sync is older than stale_after: what `picasync status --format json` prints.",
-  input: Schema.Struct({ stale_after: Schema.optional(Interval("Call the mirror stale past this age; default 24h")) }),
-  run: ({ stale_after }, settings) =>
+    "successful sync is older than max_age: what `picasync status --format json` prints.",
+  input: Schema.Struct({ max_age: Schema.optional(Interval("Call the mirror stale past this age; default 24h")) }),
+  run: ({ max_age }, settings) =>
     Effect.gen(function*() {
-      const staleAfter = yield* interval("stale_after", stale_after ?? "24h")
+      const staleAfter = yield* interval("max_age", max_age ?? "24h")
       const now = yield* Clock.currentTimeMillis
       const statuses = yield* Status.read({ now, staleAfterMillis: Duration.toMillis(staleAfter) })
       return settings.source === undefined ? statuses : statuses.filter((s) => s.source === settings.source)
