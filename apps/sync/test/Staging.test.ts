@@ -21,6 +21,7 @@ describe.each(backends)("Staging.seal over $name", ({ database }) => {
   const row = (id: string, name: string): Staging.StagedRow => ({ id, raw: { id, name }, listedActive: true })
 
   // Fifty runs on one database, on the TestClock: a wait anywhere in staging would hang here, not pass by luck.
+  // About 500 requests to a server: a few seconds on a quiet machine, up to 30 on one running the whole suite.
   it.scoped("keeps one copy of each row, the one staged last, within a batch and across batches, run after run", () =>
     Effect.gen(function*() {
       const url = yield* database
@@ -39,5 +40,5 @@ describe.each(backends)("Staging.seal over $name", ({ database }) => {
           ], `run ${runId}`)
         }
       }).pipe(Effect.provide(mirrorLayer(url)))
-    }))
+    }), 60_000)
 })
