@@ -1,4 +1,4 @@
-import { Cause, Exit, Option, Tracer } from "effect"
+import { Cause, Effect, Exit, Logger, LogLevel, Option, Tracer } from "effect"
 import { randomBytes } from "node:crypto"
 import { inspect } from "node:util"
 
@@ -35,3 +35,20 @@ export const recordingTracer = (spans: Array<string>) =>
     },
     context: (f) => f()
   })
+
+/**
+ * Every span and every log line (at any level) of the effects `observed` runs, whole, as text: what a test
+ * searches for a secret.
+ */
+export const observer = () => {
+  const spans: Array<string> = []
+  const logs: Array<string> = []
+  const logger = Logger.make((entry) => logs.push(inspect({ ...entry, cause: Cause.pretty(entry.cause) }, { depth: 12 })))
+  const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    effect.pipe(
+      Effect.withTracer(recordingTracer(spans)),
+      Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+      Logger.withMinimumLogLevel(LogLevel.All)
+    )
+  return { spans, logs, observed }
+}

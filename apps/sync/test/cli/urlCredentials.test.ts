@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Logger, LogLevel } from "effect"
+import { Effect } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { inspect } from "node:util"
 import { spawnCli, startMock, sync, tempDir } from "../harness.js"
 import { startSqld } from "../Sqld.js"
-import { recordingTracer } from "../tracing.js"
+import { observer } from "../tracing.js"
 
 const PASSWORD = "pw5ecretCanary"
 const TOKEN = "tok5ecretCanary"
@@ -44,15 +44,7 @@ describe("credentials inside URLs are secrets", () => {
     Effect.gen(function*() {
       const mock = yield* startMock({ count: 30, seed: 82 })
       const url = `file:${join(yield* tempDir, "mirror.db")}`
-      const spans: Array<string> = []
-      const logs: Array<string> = []
-      const logger = Logger.make((entry) => logs.push(inspect({ ...entry, cause: Cause.pretty(entry.cause) }, { depth: 12 })))
-      const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        effect.pipe(
-          Effect.withTracer(recordingTracer(spans)),
-          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-          Logger.withMinimumLogLevel(LogLevel.All)
-        )
+      const { logs, observed, spans } = observer()
       yield* observed(sync({ mock, url, baseUrl: withPassword(mock.url) }))
       const failure = yield* observed(Effect.flip(sync({ mock, url, baseUrl: withPassword("http://127.0.0.1:9"), retryFor: "1 second" })))
       assert.strictEqual(failure._tag, "PicaTransportError")

@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Logger, LogLevel } from "effect"
+import { Cause, Effect } from "effect"
 import { randomBytes } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { inspect } from "node:util"
 import { type CliProcess, spawnCli, startMock, sync, tempDir } from "../harness.js"
-import { recordingTracer } from "../tracing.js"
+import { observer } from "../tracing.js"
 import { figures, scaled } from "./Figures.js"
 
 const tally = figures("secrets")
@@ -81,15 +81,7 @@ describe("secret hygiene: the secret appears in no output, log line, error, data
       const secret = canary("Traced")
       const mock = yield* startMock({ count: 250, seed: 62, secret })
       const url = `file:${join(yield* tempDir, "mirror.db")}`
-      const spans: Array<string> = []
-      const logs: Array<string> = []
-      const logger = Logger.make((entry) => logs.push(inspect({ ...entry, cause: Cause.pretty(entry.cause) }, { depth: 12 })))
-      const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        effect.pipe(
-          Effect.withTracer(recordingTracer(spans)),
-          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-          Logger.withMinimumLogLevel(LogLevel.All)
-        )
+      const { logs, observed, spans } = observer()
       // Retries (503, a 429 with Retry-After, a cut body) annotate spans; a drift mid-scan makes the sync log its rescan.
       yield* mock.setFaults({
         script: [{}, { status: 503 }, { status: 429, retryAfter: "1" }, { cut: true }],
