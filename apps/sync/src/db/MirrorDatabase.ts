@@ -224,7 +224,7 @@ export const make: (
     }
 
     /**
-     * Another process holding the write lock past the busy timeout is waited out, up to a minute.
+     * Another process holding the write lock past the busy timeout is waited out: 12 busy timeouts of 5 s with backoff between, about 75 to 100 s.
      * libSQL leaves a statement that failed with SQLITE_BUSY open, which breaks the next commit on
      * that connection ("SQL statements in progress"), so each retry starts on a fresh connection.
      */
