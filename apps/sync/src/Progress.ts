@@ -1,6 +1,9 @@
+import { Retry } from "@picasync/client"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 
 /** Where a sync reports how far it is: a bar on a terminal, log lines elsewhere, nothing in tests. */
@@ -73,22 +76,48 @@ const tracker = (render: {
 const BAR_WIDTH = 24
 const REDRAW_EVERY_MILLIS = 100
 
-/** A bar redrawn in place on `stream` (a terminal), at most ten times a second. */
-export const bar = (stream: NodeJS.WriteStream): Layer.Layer<Progress> =>
-  Layer.sync(Progress, () => {
+/**
+ * A bar redrawn in place on `stream` (a terminal), at most ten times a second. It takes over `logs.logger`,
+ * which writes to the same stream: each log line, as `logs.format` prints it, goes above the bar; while the
+ * client waits out a failed request (a log line annotated `Retry.WAITING`), the bar says so until the next step.
+ */
+export const bar = (
+  stream: NodeJS.WriteStream,
+  logs: { readonly logger: Logger.Logger<unknown, unknown>; readonly format: (options: Logger.Logger.Options<unknown>) => string }
+): Layer.Layer<Progress> =>
+  Layer.unwrapEffect(Effect.sync(() => {
     let drawnAt = 0
+    let shown: Phase | undefined
+    let waiting: string | undefined
+    const line = (phase: Phase, now: number) => {
+      const filled = phase.steps === 0 ? BAR_WIDTH : Math.min(BAR_WIDTH, Math.round((phase.done / phase.steps) * BAR_WIDTH))
+      const note = waiting === undefined ? "" : ` · waiting for the API: ${waiting}`
+      return `\r\x1b[K${phase.label} [${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${describe(phase, now)}${note}`
+    }
     const draw = (phase: Phase, now: number, end = "") =>
       Effect.sync(() => {
-        const filled = phase.steps === 0 ? BAR_WIDTH : Math.min(BAR_WIDTH, Math.round((phase.done / phase.steps) * BAR_WIDTH))
-        stream.write(`\r\x1b[K${phase.label} [${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${describe(phase, now)}${end}`)
+        stream.write(`${line(phase, now)}${end}`)
         drawnAt = now
+        shown = end === "" ? phase : undefined
       })
-    return tracker({
+    const progress = tracker({
       begin: (phase) => draw(phase, phase.startedAt),
-      advance: (phase, now) => (now - drawnAt >= REDRAW_EVERY_MILLIS ? draw(phase, now) : Effect.void),
+      advance: (phase, now) => {
+        if (waiting !== undefined) {
+          waiting = undefined
+          return draw(phase, now)
+        }
+        return now - drawnAt >= REDRAW_EVERY_MILLIS ? draw(phase, now) : Effect.void
+      },
       end: (phase, now) => draw(phase, now, "\n")
     })
-  })
+    const logger = Logger.make((options): void => {
+      const retrying = HashMap.get(options.annotations, Retry.WAITING)
+      if (Option.isSome(retrying)) waiting = String(retrying.value)
+      stream.write(shown === undefined ? logs.format(options) : `\r\x1b[K${logs.format(options)}${line(shown, Date.now())}`)
+    })
+    return Layer.merge(Layer.succeed(Progress, progress), Logger.replace(logs.logger, logger))
+  }))
 
 /** A log line when a phase starts, at every tenth of it, and when it ends. */
 export const logLines: Layer.Layer<Progress> = Layer.sync(Progress, () => {

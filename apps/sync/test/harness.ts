@@ -222,21 +222,28 @@ export interface CliProcess {
 }
 
 
+const shellQuoted = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
+
 /**
  * Runs `picasync …args` in a child process, with only `env` set; killed with the scope. It runs the bin
  * `globalSetup` built from the sources, a tenth of the CPU of a start through tsx; `sources` runs
- * `src/bin.ts` through tsx instead, for a test that watches which modules load. `uid` runs it as another
- * user (the tests run as root, whom file permissions do not stop).
+ * `src/bin.ts` through tsx instead, for a test that watches which modules load; `terminal` runs it on a
+ * terminal (`script`). `uid` runs it as another user (the tests run as root, whom file permissions do not stop).
  */
 export const spawnCli = (
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
-  options: { readonly uid?: number; readonly sources?: boolean } = {}
+  options: { readonly uid?: number; readonly sources?: boolean; readonly terminal?: boolean } = {}
 ) =>
   Effect.acquireRelease(
     Effect.sync((): CliProcess => {
       const entry = options.sources === true ? ["--conditions=@picasync/source", "--import", "tsx", "src/bin.ts"] : [testCliBin]
-      const child = spawn(process.execPath, [...entry, ...args], {
+      const command = [process.execPath, ...entry, ...args]
+      // `script` gives the CLI a terminal of its own; what it draws there comes back on stdout.
+      const [file, argv] = options.terminal === true
+        ? ["script", ["-qec", command.map(shellQuoted).join(" "), "/dev/null"]]
+        : [process.execPath, command.slice(1)]
+      const child = spawn(file, argv, {
         cwd: appDir,
         env: { PATH: process.env.PATH ?? "", PICASYNC_CACHE_DIR: testCliCodeCache, ...env },
         stdio: ["ignore", "pipe", "pipe"],

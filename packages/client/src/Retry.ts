@@ -76,6 +76,9 @@ const inSeconds = (millis: number) => `${(millis / 1000).toFixed(1)} s`
 
 const budgetLeft = (millis: number) => millis < 1000 ? "under 1s" : Duration.format(Duration.seconds(Math.floor(millis / 1000)))
 
+/** The log annotation a retry's warning carries: what the client waits out (`connection refused`, `answered 503`). */
+export const WAITING = "pica.waiting"
+
 /**
  * One warning per retried request, so a wrong base URL or an outage shows at once rather than after
  * the whole budget: what failed, which attempt, when the next one starts and what is left of the budget.
@@ -83,7 +86,7 @@ const budgetLeft = (millis: number) => millis < 1000 ? "under 1s" : Duration.for
 const announce = (error: PicaError, attempt: number, delay: Duration.Duration, left: string) =>
   Effect.logWarning(
     `${error.method} ${error.url}: ${whatFailed(error)} (attempt ${attempt}); next try in ${inSeconds(Duration.toMillis(delay))}, ${left}`
-  )
+  ).pipe(Effect.annotateLogs(WAITING, whatFailed(error)))
 
 /**
  * Runs `attempt(1)`, then retries: a 429 holds every request of the client behind `gate` for the

@@ -16,6 +16,7 @@ import * as Stream from "effect/Stream"
 import type { MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
 import { PicaSync } from "../PicaSync.js"
 import * as Progress from "../Progress.js"
+import * as LogLine from "./LogLine.js"
 import * as Source from "../Source.js"
 import type * as Sync from "../Sync.js"
 import { forCli } from "./Advice.js"
@@ -70,7 +71,7 @@ export const syncLayer = (
       retryFor: settings.retry.retryFor,
       retryMaxDelay: settings.retry.retryMaxDelay
     }).pipe(Layer.provide(http)))),
-    process.stderr.isTTY ? Progress.bar(process.stderr) : Progress.logLines
+    process.stderr.isTTY ? Progress.bar(process.stderr, { logger: LogLine.stderr, format: LogLine.format }) : Progress.logLines
   )
 
 const usage = (message: string) => Effect.fail(new UsageError({ message }))

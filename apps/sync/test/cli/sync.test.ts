@@ -98,6 +98,23 @@ describe("picasync sync (CLI)", () => {
         }), { concurrency: 2, discard: true })
     }), { timeout: 60_000 })
 
+  it.scopedLive("on a terminal, a retried request is logged above the bar, which says it is waiting for the API until the next page", () =>
+    Effect.gen(function*() {
+      const mock = yield* startMock({ count: 1_500, faults: { errors: { every: 4, statuses: [503] } } })
+      const dir = yield* tempDir
+      const cli = yield* spawnCli(["sync", "--db", join(dir, "mirror.db"), "--concurrency", "1"], apiEnv(mock), { terminal: true })
+      assert.strictEqual(yield* cli.exitCode, 0, cli.stdout())
+      const screen = cli.stdout()
+      // Each warning clears the bar's line first, then the bar is drawn again under it.
+      assert.match(screen, /\r\x1b\[K\S+ warn GET \S+: answered 503 \(attempt 1\); next try in [^\r\n]+\r\n\r\x1b\[Kfetching \[/)
+      assert.notMatch(screen, /rows\/s[^\r\n]*\d{4}-\d\d-\d\dT/, "a log line written over the bar")
+      const [, next] = /waiting for the API: answered 503\r\x1b\[K(fetching [^\r]*)/.exec(screen) ?? []
+      assert.isDefined(next, "the bar said it was waiting, then drew the next page")
+      assert.notInclude(next, "waiting", "the next page ends the wait")
+      assert.match(screen, /run 1 \(test\) succeeded/)
+      assert.deepStrictEqual(yield* mirrored(`file:${join(dir, "mirror.db")}`), yield* truth(mock))
+    }))
+
   it.scopedLive("two syncs at once: the second fails fast naming the holder; with --wait it queues and runs", () =>
     Effect.gen(function*() {
       // Slow answers keep the first sync inside its scan (about 45 s of pages) until the others have had their turn,
