@@ -108,7 +108,7 @@ const describe = (error: HttpClientError.HttpClientError): string => UrlCredenti
 export const make = Effect.fnUntraced(function*(options: Options) {
   const httpClient = yield* HttpClient.HttpClient
   // A user and password in the base URL go as a Basic header: the URL that errors and spans show has none.
-  const base = UrlCredentials.split((options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ""))
+  const base = UrlCredentials.split(options.baseUrl ?? DEFAULT_BASE_URL)
   const baseUrl = base.url.replace(/\/+$/, "")
   const shownBaseUrl = base.authorization === undefined ? baseUrl : baseUrl.replace("://", `://${UrlCredentials.MASK}@`)
   const authHeader = (options.authHeader ?? DEFAULT_AUTH_HEADER).toLowerCase()

@@ -4,7 +4,7 @@ import type { ConnectionsPage } from "./ConnectionsPage.js"
 
 /**
  * The API sorts a listing by `createdAt` alone, so rows sharing one come in any order on each request
- * (CONTRACT.md, "Order"). Where a page boundary falls inside such a group, each page shows its share of
+ * (docs/pica-api.md, "Order and paging"). Where a page boundary falls inside such a group, each page shows its share of
  * the group drawn afresh: a member can show on both pages or on neither. A rescan watches the pages of
  * one listing go by in order and, once a group that spans a boundary is behind it, re-reads the group's
  * pages until every member has shown.

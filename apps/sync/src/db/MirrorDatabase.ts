@@ -157,8 +157,8 @@ export interface Service {
   readonly transaction: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | DatabaseFailure, R>
   /**
    * Runs `statements` in one write transaction of their own, all or nothing, rerun while the database
-   * is busy; inside `transaction`, as a savepoint of it. On a local file each distinct statement is prepared once and the
-   * batch runs in one call; on a libSQL server it is one request.
+   * is busy; inside `transaction`, as a savepoint of it. On a local file each distinct statement is
+   * prepared once and the batch runs in one call; on a libSQL server it is one request.
    */
   readonly batch: (operation: string, statements: ReadonlyArray<BatchStatement>) => Effect.Effect<void, DatabaseFailure>
   /**
@@ -224,7 +224,8 @@ export const make: (
     }
 
     /**
-     * Another process holding the write lock past the busy timeout is waited out: 12 busy timeouts of 5 s with backoff between, about 75 to 100 s.
+     * Another process holding the write lock past the busy timeout is waited out: 12 busy timeouts of
+     * 5 s with backoff between, about 75 to 100 s.
      * libSQL leaves a statement that failed with SQLITE_BUSY open, which breaks the next commit on
      * that connection ("SQL statements in progress"), so each retry starts on a fresh connection.
      */
@@ -250,12 +251,17 @@ export const make: (
         })
       )
 
+    /** `inside` the transaction this fiber has open, else `outside`. */
+    const inOrOutsideTransaction = <A, E, R>(
+      inside: (open: OpenTransaction) => Effect.Effect<A, E, R>,
+      outside: () => Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E, R> => Effect.flatMap(FiberRef.get(currentTransaction), Option.match({ onSome: inside, onNone: outside }))
+
     const query = <A>(operation: string, run: (orm: Orm) => Promise<A>): Effect.Effect<A, DatabaseFailure> =>
-      Effect.flatMap(FiberRef.get(currentTransaction), (transaction) =>
-        Option.match(transaction, {
-          onNone: () => permit.withPermits(1)(waitOutContention(call(operation, () => run(orm)))),
-          onSome: ({ orm }) => call(operation, () => run(orm))
-        }))
+      inOrOutsideTransaction(
+        (open) => call(operation, () => run(open.orm)),
+        () => permit.withPermits(1)(waitOutContention(call(operation, () => run(orm))))
+      )
 
     /** Rolls back explicitly, so a libSQL server ends it now rather than when the stream expires. */
     const end = (tx: Transaction) =>
@@ -285,8 +291,8 @@ export const make: (
       )
 
     /**
-     * `effect` inside the open transaction `orm`, as a savepoint: its writes are undone alone if it fails,
-     * and the outer transaction goes on. It shares the outer transaction's connection and permit.
+     * `effect` inside the open transaction, as a savepoint: its writes are undone alone if it fails, and
+     * the outer transaction goes on. It shares the outer transaction's connection and permit.
      */
     let savepoints = 0
     const savepoint = <A, E, R>(operation: string, { tx }: OpenTransaction, effect: Effect.Effect<A, E, R>) =>
@@ -305,20 +311,18 @@ export const make: (
       operation: string,
       effect: Effect.Effect<A, E, R>
     ): Effect.Effect<A, E | DatabaseFailure, R> =>
-      Effect.flatMap(FiberRef.get(currentTransaction), (open) =>
-        Option.match(open, {
-          onSome: (open) => savepoint(operation, open, effect),
-          onNone: () =>
-            permit.withPermits(1)(waitOutContention(
-              inTransaction(operation, "write", (tx) =>
-                effect.pipe(
-                  Effect.locally(currentTransaction, Option.some({ orm: drizzleOver(tx), tx })),
-                  Effect.zipLeft(call(`${operation} (commit)`, () => tx.commit()))
-                ))
-            ))
-        })).pipe(Effect.withSpan(`Database.transaction ${operation}`))
+      inOrOutsideTransaction(
+        (open) => savepoint(operation, open, effect),
+        () =>
+          permit.withPermits(1)(waitOutContention(
+            inTransaction(operation, "write", (tx) =>
+              effect.pipe(
+                Effect.locally(currentTransaction, Option.some({ orm: drizzleOver(tx), tx })),
+                Effect.zipLeft(call(`${operation} (commit)`, () => tx.commit()))
+              ))
+          ))
+      ).pipe(Effect.withSpan(`Database.transaction ${operation}`))
 
-    // A local file or replica is also put in `PRAGMA query_only`, so SQLite itself refuses any write.
     /** Runs `run` on `tx` with SQLite refusing writes on a local file or replica, then lets `tx` write again. */
     const queryOnly = <A>(operation: string, tx: Transaction, run: (tx: Transaction) => Promise<A>) =>
       remote ? call(operation, () => run(tx)) : Effect.zipRight(
@@ -330,11 +334,10 @@ export const make: (
 
     // Inside a transaction it reads there: the permit and the connection are that transaction's.
     const readOnly = <A>(operation: string, run: (tx: Transaction) => Promise<A>): Effect.Effect<A, DatabaseFailure> =>
-      Effect.flatMap(FiberRef.get(currentTransaction), (open) =>
-        Option.match(open, {
-          onSome: ({ tx }) => queryOnly(operation, tx, run),
-          onNone: () => permit.withPermits(1)(inTransaction(operation, "read", (tx) => queryOnly(operation, tx, run)))
-        })).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
+      inOrOutsideTransaction(
+        (open) => queryOnly(operation, open.tx, run),
+        () => permit.withPermits(1)(inTransaction(operation, "read", (tx) => queryOnly(operation, tx, run)))
+      ).pipe(Effect.withSpan(`Database.readOnly ${operation}`))
 
     const preparedFile = file && options.replica === undefined
       ? yield* Effect.acquireRelease(
@@ -348,16 +351,15 @@ export const make: (
     // The permit keeps it from waiting, event loop blocked, on this process's own open transaction; inside
     // one, it runs in it, as a savepoint, so the batch is still all or nothing.
     const batch = (operation: string, statements: ReadonlyArray<BatchStatement>): Effect.Effect<void, DatabaseFailure> =>
-      Effect.flatMap(FiberRef.get(currentTransaction), (open) =>
-        Option.match(open, {
-          onSome: (open) => savepoint(operation, open, call(operation, () => open.tx.batch(inStatements(statements)))),
-          onNone: () =>
-            permit.withPermits(1)(waitOutContention(
-              preparedFile === undefined
-                ? call(operation, () => client.batch(inStatements(statements), "write"))
-                : Effect.try({ try: () => preparedFile.write(statements), catch: failure(operation) })
-            ))
-        })).pipe(Effect.asVoid, Effect.withSpan(`Database.batch ${operation}`))
+      inOrOutsideTransaction(
+        (open) => savepoint(operation, open, call(operation, () => open.tx.batch(inStatements(statements)))),
+        () =>
+          permit.withPermits(1)(waitOutContention(
+            preparedFile === undefined
+              ? call(operation, () => client.batch(inStatements(statements), "write"))
+              : Effect.try({ try: () => preparedFile.write(statements), catch: failure(operation) })
+          ))
+      ).pipe(Effect.asVoid, Effect.withSpan(`Database.batch ${operation}`))
 
     const writes = (sql: string): Effect.Effect<boolean, DatabaseFailure> => {
       if (!remote) return Effect.succeed(false)

@@ -95,7 +95,7 @@ describe("concurrency: syncs of the same database and source at once apply exact
       tally.faults += syncs - 1
       const ended = yield* exits(clis)
       assert.deepStrictEqual(ended.map((end) => end.code), ended.map(() => 0), ended.map((end) => end.cli.stderr()).join("\n"))
-      // The realistic mock counts a few rows in `total` it never lists (CONTRACT.md): no sync can insert those.
+      // The realistic mock counts a few rows in `total` it never lists (docs/pica-api.md): no sync can insert those.
       const listed = (yield* mock.inventory).length
       const runs = yield* rows<{ status: string; inserted: number; updated: number; deleted: number; started_at: string; finished_at: string }>(
         url,
