@@ -1,14 +1,27 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as TestClock from "effect/TestClock"
 import { type PicaError, PicaNotFoundError, PicaRateLimitError, PicaServerError } from "../src/PicaError.js"
 import { makeGate, resetMillis, retryAfter } from "../src/RateLimit.js"
-import { backoff, rateLimitDelay, rateLimitedCount, retryCount, type RetryPolicy, withRetries } from "../src/Retry.js"
+import {
+  backoff,
+  rateLimitDelay,
+  rateLimited,
+  rateLimitedCount,
+  retryCount,
+  type RetryPolicy,
+  transient,
+  withRetries
+} from "../src/Retry.js"
 
 const policy: RetryPolicy = {
   maxRetries: 3,
@@ -30,6 +43,28 @@ const failing = (error: (attempt: number) => PicaError, over: RetryPolicy = poli
     return { count, run }
   })
 
+/**
+ * The delays `schedule` decides on for `failures` in turn, until it stops, the first failing at `start`
+ * and each next one as soon as its attempt starts.
+ */
+const delaysFor = <In, R>(schedule: Schedule.Schedule<unknown, In, R>, failures: ReadonlyArray<In>, start = 0) =>
+  Effect.gen(function*() {
+    let state = schedule.initial
+    let now = start
+    const delays: Array<number> = []
+    for (const failure of failures) {
+      const [next, , decision] = yield* schedule.step(now, failure, state)
+      if (ScheduleDecision.isDone(decision)) break
+      const delay = ScheduleIntervals.start(decision.intervals) - now
+      delays.push(delay)
+      state = next
+      now += delay
+    }
+    return delays
+  })
+
+const serverError = (attempts: number) => new PicaServerError({ ...request, status: 503, attempts })
+
 describe("Retry", () => {
   it("reads Retry-After in seconds, as an HTTP date, then the reset header under either prefix", () => {
     const now = Date.parse("2026-01-01T00:00:00Z")
@@ -42,24 +77,93 @@ describe("Retry", () => {
     assert.isUndefined(retryAfter({}, now) ?? resetMillis({}, now))
   })
 
-  it.effect("a 429 waits the whole window the server asks for, past the backoff cap, up to its own cap", () =>
-    Effect.gen(function*() {
-      const error = new PicaRateLimitError({ ...request, status: 429, attempts: 1, resetMillis: 60_000 })
-      assert.strictEqual(Duration.toMillis(yield* rateLimitDelay(policy, error, undefined, 1)), 60_000)
-      // The window's first answer came 48 s ago: it turns in 12 s at the latest.
-      assert.strictEqual(Duration.toMillis(yield* rateLimitDelay(policy, error, 12_000, 1)), 12_000)
-      const proxy = new PicaRateLimitError({ ...request, status: 429, attempts: 1, retryAfterMillis: 30_000, resetMillis: 60_000 })
-      assert.strictEqual(Duration.toMillis(yield* rateLimitDelay(policy, proxy, 12_000, 1)), 30_000)
-      const longer = new PicaRateLimitError({ ...request, status: 429, attempts: 1, retryAfterMillis: 600_000 })
-      assert.strictEqual(Duration.toMillis(yield* rateLimitDelay(policy, longer, undefined, 1)), 65_000)
-    }))
+  it("a 429 waits the whole window the server asks for, past the backoff cap, up to its own cap", () => {
+    const fallback = Duration.millis(100)
+    const error = new PicaRateLimitError({ ...request, status: 429, attempts: 1, resetMillis: 60_000 })
+    assert.strictEqual(Duration.toMillis(rateLimitDelay(policy, error, undefined, fallback)), 60_000)
+    // The window's first answer came 48 s ago: it turns in 12 s at the latest.
+    assert.strictEqual(Duration.toMillis(rateLimitDelay(policy, error, 12_000, fallback)), 12_000)
+    const proxy = new PicaRateLimitError({ ...request, status: 429, attempts: 1, retryAfterMillis: 30_000, resetMillis: 60_000 })
+    assert.strictEqual(Duration.toMillis(rateLimitDelay(policy, proxy, 12_000, fallback)), 30_000)
+    const longer = new PicaRateLimitError({ ...request, status: 429, attempts: 1, retryAfterMillis: 600_000 })
+    assert.strictEqual(Duration.toMillis(rateLimitDelay(policy, longer, undefined, fallback)), 65_000)
+    const silent = new PicaRateLimitError({ ...request, status: 429, attempts: 1 })
+    assert.strictEqual(Duration.toMillis(rateLimitDelay(policy, silent, undefined, fallback)), 100, "asking nothing, it backs off")
+  })
 
   it.effect("backs off exponentially with jitter, under the cap", () =>
     Effect.gen(function*() {
-      for (const [retry, ceiling] of [[1, 100], [2, 200], [3, 400], [6, 2000]] as const) {
-        const delay = Duration.toMillis(yield* backoff(policy, retry))
-        assert.isTrue(delay >= ceiling / 2 && delay <= ceiling, `retry ${retry}: ${delay}`)
-      }
+      const ceilings = [100, 200, 400, 800, 1600, 2000, 2000]
+      const delays = yield* delaysFor(backoff(policy), ceilings)
+      assert.strictEqual(delays.length, ceilings.length)
+      delays.forEach((delay, i) => assert.isTrue(delay >= ceilings[i]! / 2 && delay <= ceilings[i]!, `retry ${i + 1}: ${delay}`))
+    }))
+
+  it.effect("the transient schedule stops at maxRetries, and at once on what is not transient", () =>
+    Effect.gen(function*() {
+      const failures = Array.from({ length: 10 }, (_, i) => serverError(i + 1))
+      assert.strictEqual((yield* delaysFor(transient(policy, 0), failures)).length, 3)
+      const missing = new PicaNotFoundError({ ...request, status: 404, attempts: 1 })
+      assert.deepStrictEqual(yield* delaysFor(transient(policy, 0), [missing]), [])
+    }))
+
+  it.effect("the transient schedule starts no retry past retryFor after the first attempt", () =>
+    Effect.gen(function*() {
+      // The first attempt started at 0 and failed at 100; the retries wait 50..100 then 100..200 ms.
+      const failures = [serverError(1), serverError(2), serverError(3)]
+      const within = (millis: number) => transient({ ...policy, maxRetries: 1_000, retryFor: Duration.millis(millis) }, 0)
+      assert.strictEqual((yield* delaysFor(within(149), failures, 100)).length, 0, "the first would start past 149")
+      assert.strictEqual((yield* delaysFor(within(200), failures, 100)).length, 1, "the second would start past 200")
+      assert.strictEqual((yield* delaysFor(within(400), failures, 100)).length, 2)
+    }))
+
+  it.effect("the rate-limit schedule waits what each 429 asks for, and holds the gate as long", () =>
+    Effect.gen(function*() {
+      const gate = yield* makeGate
+      const asking = (attempts: number, retryAfterMillis: number) =>
+        new PicaRateLimitError({ ...request, status: 429, attempts, retryAfterMillis })
+      const driver = yield* Schedule.driver(Schedule.delays(rateLimited(policy, gate)))
+      const fiber = yield* Effect.fork(driver.next(asking(1, 3_000)))
+      yield* TestClock.adjust(Duration.millis(1))
+      assert.strictEqual(yield* gate.windowLeft, 2_999, "every request of the client waits with it")
+      yield* TestClock.adjust(Duration.seconds(3))
+      assert.strictEqual(Duration.toMillis(yield* Fiber.join(fiber)), 3_000)
+      assert.deepStrictEqual(yield* delaysFor(rateLimited(policy, gate), [asking(1, 7_000), asking(2, 0), asking(3, 5_000)]), [7_000, 0])
+    }))
+
+  it.effect("the waits a 429 asks for are the waits between attempts", () =>
+    Effect.gen(function*() {
+      const gate = yield* makeGate
+      const started: Array<number> = []
+      const asked = [3_000, 7_000]
+      const run = withRetries(policy, gate, (attempt) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          started.push(now)
+          const retryAfterMillis = asked[attempt - 1]
+          return retryAfterMillis === undefined
+            ? Effect.succeed("answered")
+            : Effect.fail(new PicaRateLimitError({ ...request, status: 429, attempts: attempt, retryAfterMillis }))
+        }))
+      const fiber = yield* Effect.fork(run)
+      yield* TestClock.adjust(Duration.minutes(1))
+      assert.strictEqual(yield* Fiber.join(fiber), "answered")
+      assert.deepStrictEqual(started, [0, 3_000, 10_000])
+    }))
+
+  it.effect("a 429's wait does not spend retryFor", () =>
+    Effect.gen(function*() {
+      const { count, run } = yield* failing(
+        (attempts) =>
+          attempts === 1
+            ? new PicaRateLimitError({ ...request, status: 429, attempts, retryAfterMillis: 60_000 })
+            : serverError(attempts),
+        { ...policy, maxRetries: 1_000, maxDelay: Duration.millis(100), retryFor: Duration.seconds(1) }
+      )
+      const fiber = yield* Effect.fork(run)
+      yield* TestClock.adjust(Duration.minutes(5))
+      yield* Fiber.await(fiber)
+      // After the 60 s wait, 50..100 ms backoffs within the second of budget: at least ten.
+      assert.isAtLeast(yield* Ref.get(count), 12)
     }))
 
   it.effect("stops after maxRetries further attempts and reports how many were made", () =>
