@@ -4,10 +4,12 @@ import { UrlCredentials } from "@picasync/client"
 import { and, asc, count, inArray, isNull, sql } from "drizzle-orm"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { createHmac } from "node:crypto"
 import { displayUrl } from "./db/DatabaseUrl.js"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
@@ -71,59 +73,91 @@ const record = (ids: ReadonlyArray<string>, outcome: { readonly delivered: true 
       ).where(where))
   })
 
-/** Why a POST failed, and whether trying it again may succeed. */
-interface Failed {
-  readonly reason: string
-  readonly retryable: boolean
+/** A POST with no answer in time, or none at all: the receiver is down, unreachable or too slow. */
+export class NotifyUnanswered extends Schema.TaggedError<NotifyUnanswered>()("NotifyUnanswered", {
+  at: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `POST ${this.at}: ${this.reason}; check that the receiver is up and reachable from here`
+  }
+}
+
+/** A POST answered other than 2xx. */
+export class NotifyRefused extends Schema.TaggedError<NotifyRefused>()("NotifyRefused", {
+  at: Schema.String,
+  status: Schema.Number
+}) {
+  /** What the outbox keeps as the batch's last error. */
+  get reason() {
+    return `HTTP ${this.status}`
+  }
+  override get message() {
+    return `POST ${this.at} answered ${this.reason}; check the receiver's logs and --notify-url`
+  }
 }
 
 /** Answers worth another attempt: the receiver timed out, limited the rate or failed; other 4xx will not change. */
-const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500
+const mayPass = (failure: NotifyUnanswered | NotifyRefused) =>
+  failure._tag === "NotifyUnanswered" || failure.status === 408 || failure.status === 429 || failure.status >= 500
+
+/** How a POST is tried again: on `target.retry` (default: 4 more times over about 8 s), while what failed may pass. */
+export const deliveryRetry = (target: Target) => (target.retry ?? defaultRetry).pipe(Schedule.whileInput(mayPass))
 
 /**
- * One POST of `body`; anything but a 2xx answer within the timeout is a failure with a one-line reason.
+ * One POST of `body`; anything but a 2xx answer within the timeout fails it.
  * A user and password in the URL go as a Basic header, so the URL spans carry has none.
  */
 const post = (target: Target, body: string) =>
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     const { authorization, url } = UrlCredentials.split(target.url)
+    const at = displayUrl(target.url)
     const request = HttpClientRequest.post(url).pipe(
       HttpClientRequest.bodyText(body, "application/json"),
       authorization === undefined ? identity : HttpClientRequest.setHeader("authorization", authorization),
       target.secret === undefined ? identity : HttpClientRequest.setHeader("x-picasync-signature", signature(body, target.secret))
     )
     const response = yield* http.execute(request).pipe(
-      Effect.timeoutFail({ duration: REQUEST_TIMEOUT, onTimeout: () => `no answer within ${Duration.format(REQUEST_TIMEOUT)}` }),
-      Effect.mapError((error): Failed => ({ reason: typeof error === "string" ? error : `no answer (${error._tag})`, retryable: true }))
+      Effect.mapError((error) => new NotifyUnanswered({ at, reason: `no answer (${error._tag})` })),
+      Effect.timeoutFail({
+        duration: REQUEST_TIMEOUT,
+        onTimeout: () => new NotifyUnanswered({ at, reason: `no answer within ${Duration.format(REQUEST_TIMEOUT)}` })
+      })
     )
-    if (response.status < 200 || response.status > 299) {
-      return yield* Effect.fail<Failed>({ reason: `HTTP ${response.status}`, retryable: retryableStatus(response.status) })
-    }
+    if (response.status < 200 || response.status > 299) return yield* new NotifyRefused({ at, status: response.status })
   }).pipe(Effect.scoped)
 
 /**
- * Sends every notification still queued, oldest first, a batch per POST, each tried again on
- * `target.retry`; a batch is marked delivered once answered 2xx. Stops at the first batch that stays
- * undelivered (`NotifyError`), so order holds. A receiver deduplicates redeliveries by event `id`.
+ * Sends the oldest batch still queued, tried again on `target.retry` while it may pass, and marks it
+ * delivered once answered 2xx; how many it delivered, none when nothing is queued.
  */
-export const deliver = Effect.fn("Notify.deliver")(function*(target: Target) {
-  let delivered = 0
-  while (true) {
+const deliverBatch = (target: Target) =>
+  Effect.gen(function*() {
     const batch = yield* pendingRows
-    if (batch.length === 0) return { delivered }
+    if (batch.length === 0) return 0
     const events = batch.map((row) => ({ id: row.id, ...(JSON.parse(row.payload) as Record<string, unknown>) }))
-    const body = JSON.stringify({ events })
     const ids = batch.map((row) => row.id)
-    const sent = yield* post(target, body).pipe(
-      Effect.retry({ schedule: target.retry ?? defaultRetry, while: (failed) => failed.retryable }),
+    const sent = yield* post(target, JSON.stringify({ events })).pipe(
+      Effect.retry(deliveryRetry(target)),
       Effect.either
     )
-    if (sent._tag === "Left") {
+    if (Either.isLeft(sent)) {
       yield* record(ids, { error: sent.left.reason })
       return yield* new NotifyError({ at: displayUrl(target.url), reason: sent.left.reason, pending: yield* pendingCount })
     }
     yield* record(ids, { delivered: true })
-    delivered += batch.length
-  }
+    return batch.length
+  })
+
+/**
+ * Sends every notification still queued, oldest first, a batch per POST. Stops at the first batch
+ * that stays undelivered (`NotifyError`), so order holds. A receiver deduplicates redeliveries by event `id`.
+ */
+export const deliver = Effect.fn("Notify.deliver")(function*(target: Target) {
+  const delivered = yield* Stream.repeatEffect(deliverBatch(target)).pipe(
+    Stream.takeWhile((sent) => sent > 0),
+    Stream.runSum
+  )
+  return { delivered }
 })
