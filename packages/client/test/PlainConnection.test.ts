@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Inventory } from "@picasync/mock"
+import { Generator } from "@picasync/mock"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { Connection } from "../src/Connection.js"
@@ -17,7 +17,7 @@ const agrees = (row: unknown) => {
 
 describe("PlainConnection", () => {
   // The mock's inventory has every shape the server sends: older rows, unknown fields, null fields.
-  const rows = JSON.parse(JSON.stringify(Inventory.generate(7, 2000))) as Array<Record<string, unknown>>
+  const rows = JSON.parse(JSON.stringify(Generator.generate(7, 2000))) as Array<Record<string, unknown>>
 
   it("accepts the rows the server sends, with the content the schema decodes", () => {
     for (const row of rows) {

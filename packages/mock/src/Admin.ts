@@ -5,9 +5,9 @@ import * as ApiError from "./ApiError.js"
 import * as Compat from "./Compat.js"
 import * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
-import type * as Inventory from "./Inventory.js"
+import type * as Connection from "./Connection.js"
 import * as Limiter from "./Limiter.js"
-import type { State } from "./Server.js"
+import type { State } from "./State.js"
 
 /** The reserved path prefix of the control routes; faults never apply under it. */
 export const prefix = "/__admin"
@@ -16,7 +16,7 @@ const loopback = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"])
 
 const badRequest = (message: string): Http.Reply => Http.json(400, ApiError.badRequest(message))
 
-const inventoryError = (error: Inventory.ConnectionNotFound | Inventory.ConnectionExists | Inventory.InvalidConnection) => {
+const inventoryError = (error: Connection.ConnectionNotFound | Connection.ConnectionExists | Connection.InvalidConnection) => {
   switch (error._tag) {
     case "ConnectionNotFound":
       return Http.json(404, ApiError.notFound(`Connection ${error.id} not found`))
@@ -28,7 +28,7 @@ const inventoryError = (error: Inventory.ConnectionNotFound | Inventory.Connecti
 }
 
 const fromInventory = <E extends Parameters<typeof inventoryError>[0]>(
-  result: Either.Either<Inventory.Connection, E>,
+  result: Either.Either<Connection.Connection, E>,
   status = 200
 ): Http.Reply =>
   Either.match(result, { onLeft: inventoryError, onRight: (row) => Http.json(status, row) })

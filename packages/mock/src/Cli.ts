@@ -1,261 +1,284 @@
-import { Either } from "effect"
-import { parseArgs } from "node:util"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import { Effect, Either, Option } from "effect"
+import { createRequire } from "node:module"
 import type * as Faults from "./Faults.js"
 import * as Limiter from "./Limiter.js"
 import * as MockPica from "./MockPica.js"
 import * as RateLimitHeaders from "./RateLimitHeaders.js"
 
-export const usage = `Usage: picasync-mock [options]   (from the repo root: pnpm mock -- [options])
+/** A flag's value, or a message naming the flag when it does not parse. */
+type Parsed<A> = Either.Either<A, string>
 
-A mock of the Pica vault-connections API, with fault injection.
-
-Server
-  --port <n>               port to listen on (default 4010; 0 picks a free one)
-  --host <address>         address to bind (default 127.0.0.1)
-  --count <n>              connections to generate (default 1000)
-  --seed <n>               seed of the inventory and of the random faults (default 1)
-  --secret <key>           secret the API accepts (default ${MockPica.defaultSecret})
-  --auth-header <name>     header carrying the secret (default ${MockPica.defaultAuthHeader})
-  --limit-cap <n>          larger limits are clamped to it (default 100)
-  --legacy-envelope        add "type": "Vault Connections" to listing envelopes
-
-Real-service behaviours (on by default)
-  --no-nulls               generated rows never send null (otherwise ~5% null identity and
-                           identityType, ~1% null state, ~1% null tags)
-  --hidden-share <share>   share (0..1) of generated rows counted in total but never listed
-                           (default 0.005)
-  --limiter <limit/window> fixed window per secret, e.g. 500/60s or 50/500ms (default 500/60s);
-                           429 "Rate limit exceeded" past the limit, reset header = window length
-  --no-limiter             no limiter (headers say 1000, 1000, 0)
-  --limiter-retry-after    add Retry-After to the limiter's 429s (the real service sends none)
-  --rate-limit-prefix <p>  prefix of the rate-limit headers, e.g. x-one- (default ${RateLimitHeaders.defaultPrefix})
-  --no-tie-shuffle         order rows with equal createdAt by id instead of randomly per request
-
-Older deployments (off by default)
-  --legacy-shape           rows with _id, epoch-millisecond createdAt/updatedAt, deleted,
-                           deprecated and lastModifiedBy
-  --no-get-by-id           GET /v1/vault/connections/{id} answers 405 with an empty body
-  --patch-empty            a successful PATCH answers a bare 200 with an empty body
-
-Faults (API routes only; "rate" is a share of requests in 0..1, "every" is every Nth request)
-  --latency <ms|min..max>  added delay, fixed or uniformly random
-  --fail-rate <share>      answer a share of requests with a server error
-  --fail-every <n>         answer every Nth request with a server error
-  --fail-status <list>     statuses for those errors, among 500,502,503,504 (default all four)
-  --rate-limit <cap/rps>   token bucket: capacity / refill per second, 429 when empty
-  --no-retry-after         leave Retry-After off those 429s (the reset header stays)
-  --cut-rate <share>       destroy the socket halfway through the body
-  --cut-every <n>
-  --html-rate <share>      answer with an HTML 502 page instead of JSON
-  --html-every <n>
-  --truncate-rate <share>  drop one row from a listing page, total unchanged
-  --truncate-every <n>     (counts listing requests)
-  --truncate-page <n>      drop one row from page n of every listing
-  --drift <spec>           after=P,insert=K,delete=K,update=K: once a listing has served
-                           page P, insert, delete and update connections under it (once)
-
-  --help                   show this help
-`
-
-export interface Command {
-  readonly help: boolean
-  readonly options: MockPica.MockPicaOptions
-}
-
-const flags = {
-  port: { type: "string" },
-  host: { type: "string" },
-  count: { type: "string" },
-  seed: { type: "string" },
-  secret: { type: "string" },
-  "auth-header": { type: "string" },
-  "limit-cap": { type: "string" },
-  "legacy-envelope": { type: "boolean" },
-  "no-nulls": { type: "boolean" },
-  "hidden-share": { type: "string" },
-  limiter: { type: "string" },
-  "no-limiter": { type: "boolean" },
-  "limiter-retry-after": { type: "boolean" },
-  "rate-limit-prefix": { type: "string" },
-  "no-tie-shuffle": { type: "boolean" },
-  "legacy-shape": { type: "boolean" },
-  "no-get-by-id": { type: "boolean" },
-  "patch-empty": { type: "boolean" },
-  latency: { type: "string" },
-  "fail-rate": { type: "string" },
-  "fail-every": { type: "string" },
-  "fail-status": { type: "string" },
-  "rate-limit": { type: "string" },
-  "no-retry-after": { type: "boolean" },
-  "cut-rate": { type: "string" },
-  "cut-every": { type: "string" },
-  "html-rate": { type: "string" },
-  "html-every": { type: "string" },
-  "truncate-rate": { type: "string" },
-  "truncate-every": { type: "string" },
-  "truncate-page": { type: "string" },
-  drift: { type: "string" },
-  help: { type: "boolean" }
-} as const
-
-/** A flag's value that does not parse; the message names the flag. */
-class UsageError {
-  constructor(readonly message: string) {}
-}
-
-const integer = (flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+const integer = (flag: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): Parsed<number> => {
   const parsed = Number(value)
-  if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`
-    throw new UsageError(`--${flag} expects an integer ${range}, got "${value}"`)
-  }
-  return parsed
+  if (/^\d+$/.test(value) && parsed >= min && parsed <= max) return Either.right(parsed)
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`
+  return Either.left(`--${flag} expects an integer ${range}, got "${value}"`)
 }
 
-const share = (flag: string, value: string): number => {
+const share = (flag: string) => (value: string): Parsed<number> => {
   const parsed = Number(value)
-  if (value.trim() === "" || !(parsed >= 0 && parsed <= 1)) {
-    throw new UsageError(`--${flag} expects a share between 0 and 1, got "${value}"`)
-  }
-  return parsed
+  return value.trim() !== "" && parsed >= 0 && parsed <= 1
+    ? Either.right(parsed)
+    : Either.left(`--${flag} expects a share between 0 and 1, got "${value}"`)
 }
 
-const latency = (value: string): Faults.Latency => {
+const latency = (value: string): Parsed<Faults.Latency> => {
   const range = /^(\d+)\.\.(\d+)$/.exec(value)
-  if (range === null) return integer("latency", value, 0)
+  if (range === null) return integer("latency", 0)(value)
   const [min, max] = [Number(range[1]), Number(range[2])]
-  if (min > max) throw new UsageError(`--latency range ${value} has min above max`)
-  return { min, max }
+  return min > max ? Either.left(`--latency range ${value} has min above max`) : Either.right({ min, max })
 }
 
-const failStatuses = (value: string): Faults.ServerErrors["statuses"] => {
+const allowedStatuses = [500, 502, 503, 504] as const
+
+const failStatuses = (value: string): Parsed<Faults.ServerErrors["statuses"]> => {
   const statuses = value.split(",").map((item) => Number(item.trim()))
-  const allowed = [500, 502, 503, 504] as const
-  const valid = statuses.filter((status): status is (typeof allowed)[number] => (allowed as ReadonlyArray<number>).includes(status))
-  if (valid.length === 0 || valid.length !== statuses.length) {
-    throw new UsageError(`--fail-status expects a list among 500,502,503,504, got "${value}"`)
-  }
-  return [valid[0]!, ...valid.slice(1)]
+  const valid = statuses.filter((status): status is (typeof allowedStatuses)[number] =>
+    (allowedStatuses as ReadonlyArray<number>).includes(status)
+  )
+  const [first, ...rest] = valid
+  return first === undefined || valid.length !== statuses.length
+    ? Either.left(`--fail-status expects a list among 500,502,503,504, got "${value}"`)
+    : Either.right([first, ...rest])
 }
 
-const rateLimit = (value: string, retryAfter: boolean): Faults.RateLimit => {
+const rateLimit = (value: string): Parsed<Omit<Faults.RateLimit, "retryAfter">> => {
   const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value)
-  if (match === null || Number(match[1]) < 1 || Number(match[2]) <= 0) {
-    throw new UsageError(`--rate-limit expects capacity/refill-per-second such as 50/10, got "${value}"`)
-  }
-  return { capacity: Number(match[1]), refillPerSecond: Number(match[2]), retryAfter }
+  return match === null || Number(match[1]) < 1 || Number(match[2]) <= 0
+    ? Either.left(`--rate-limit expects capacity/refill-per-second such as 50/10, got "${value}"`)
+    : Either.right({ capacity: Number(match[1]), refillPerSecond: Number(match[2]) })
 }
 
 const windowUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 }
 
-const limiterSpec = (value: string): Limiter.Limiter => {
+const limiterSpec = (value: string): Parsed<Limiter.Limiter> => {
   const match = /^(\d+)\/(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value)
-  if (match !== null) {
+  const unit = match === null ? undefined : windowUnits[match[3] ?? ""]
+  if (match !== null && unit !== undefined) {
     const limit = Number(match[1])
-    const exactMs = Number(match[2]) * windowUnits[match[3]!]!
+    const exactMs = Number(match[2]) * unit
     // Rounds away float noise (1.1 * 1000), not a fraction of a millisecond.
     const windowMs = Math.round(exactMs)
     const whole = Math.abs(exactMs - windowMs) < 1e-6 && Number.isSafeInteger(windowMs)
-    if (Number.isSafeInteger(limit) && limit >= 1 && whole && windowMs >= 1) return { limit, windowMs }
+    if (Number.isSafeInteger(limit) && limit >= 1 && whole && windowMs >= 1) return Either.right({ limit, windowMs })
   }
-  throw new UsageError(`--limiter expects limit/window such as 500/60s or 50/500ms, got "${value}"`)
+  return Either.left(`--limiter expects limit/window such as 500/60s or 50/500ms, got "${value}"`)
 }
 
-/** The limiter from `--limiter`, `--limiter-retry-after` and `--no-limiter`; undefined keeps the default. */
-const limiter = (
-  spec: string | undefined,
-  retryAfter: boolean | undefined,
-  off: boolean | undefined
-): Limiter.Limiter | null | undefined => {
-  if (off === true) {
-    if (spec !== undefined || retryAfter === true) {
-      throw new UsageError("--no-limiter cannot be combined with --limiter or --limiter-retry-after")
-    }
-    return null
-  }
-  if (spec === undefined && retryAfter !== true) return undefined
-  const config = spec === undefined ? Limiter.defaultLimiter : limiterSpec(spec)
-  return retryAfter === true ? { ...config, retryAfter: true } : config
-}
-
-const headerPrefix = (value: string): string => {
+const headerPrefix = (value: string): Parsed<string> => {
   const prefix = value.toLowerCase()
-  if (!RateLimitHeaders.validPrefix(prefix)) {
-    throw new UsageError(`--rate-limit-prefix expects letters, digits and dashes such as x-one-, got "${value}"`)
-  }
-  return prefix
+  return RateLimitHeaders.validPrefix(prefix)
+    ? Either.right(prefix)
+    : Either.left(`--rate-limit-prefix expects letters, digits and dashes such as x-one-, got "${value}"`)
 }
 
-/** `true` for a `--no-X` flag that was given, so the option turns off; otherwise the default stays. */
-const offWhen = (flag: boolean | undefined): false | undefined => flag === true ? false : undefined
+const driftFields = ["after", "insert", "delete", "update"]
 
-const drift = (value: string): Faults.Drift => {
-  const fields: Record<string, number> = {}
-  for (const part of value.split(",")) {
-    const [name, count] = part.split("=")
-    if (!["after", "insert", "delete", "update"].includes(name ?? "") || count === undefined) {
-      throw new UsageError(`--drift expects after=P,insert=K,delete=K,update=K, got "${value}"`)
+const drift = (value: string): Parsed<Faults.Drift> =>
+  Either.gen(function*() {
+    const fields: Record<string, number> = {}
+    for (const part of value.split(",")) {
+      const [name = "", count] = part.split("=")
+      if (!driftFields.includes(name) || count === undefined) {
+        return yield* Either.left(`--drift expects after=P,insert=K,delete=K,update=K, got "${value}"`)
+      }
+      fields[name] = yield* integer("drift", name === "after" ? 1 : 0)(count)
     }
-    fields[name!] = integer("drift", count, name === "after" ? 1 : 0)
-  }
-  if (fields.after === undefined) throw new UsageError(`--drift needs after=P, got "${value}"`)
-  const { after, ...counts } = fields
-  return { afterPage: after, ...counts }
+    const { after, ...counts } = fields
+    if (after === undefined) return yield* Either.left(`--drift needs after=P, got "${value}"`)
+    return { afterPage: after, ...counts }
+  })
+
+const text = (value: string): Parsed<string> => Either.right(value)
+
+/** A flag taking a value, parsed by `parse`; undefined when it is not given. */
+const valued = <A>(name: string, kind: string, description: string, parse: (value: string) => Parsed<A>) =>
+  Options.text(name).pipe(
+    Options.withPseudoName(kind),
+    Options.withDescription(description),
+    Options.optional,
+    Options.mapEffect(Option.match({
+      onNone: () => Effect.succeed(undefined),
+      onSome: (value) =>
+        Either.match(parse(value), {
+          onLeft: (message) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(message))),
+          onRight: (parsed) => Effect.succeed(parsed)
+        })
+    }))
+  )
+
+const toggle = (name: string, description: string) => Options.boolean(name).pipe(Options.withDescription(description))
+
+const rateFlag = (name: string, what: string) =>
+  valued(`${name}-rate`, "share", `Share (0..1) of requests ${what}.`, share(`${name}-rate`))
+
+const everyFlag = (name: string, what: string) =>
+  valued(`${name}-every`, "n", `Every Nth request ${what}.`, integer(`${name}-every`, 1))
+
+const flags = {
+  port: valued("port", "n", "Port to listen on; 0 picks a free one. Default: 4010.", integer("port", 0, 65535)),
+  host: valued("host", "address", "Address to bind. Default: 127.0.0.1.", text),
+  count: valued("count", "n", "Connections to generate. Default: 1000.", integer("count", 0)),
+  seed: valued("seed", "n", "Seed of the inventory and of the random faults. Default: 1.", integer("seed", 0)),
+  secret: valued("secret", "key", `Secret the API accepts (sk_live_… works too). Default: ${MockPica.defaultSecret}.`, text),
+  authHeader: valued("auth-header", "name", `Header carrying the secret. Default: ${MockPica.defaultAuthHeader}.`, text),
+  limitCap: valued("limit-cap", "n", "Larger limits are clamped to it. Default: 100.", integer("limit-cap", 1)),
+  legacyEnvelope: toggle("legacy-envelope", "Add \"type\": \"Vault Connections\" to listing envelopes."),
+  noNulls: toggle(
+    "no-nulls",
+    "Generated rows never send null (otherwise ~5% null identity and identityType, ~1% null state, ~1% null tags)."
+  ),
+  hiddenShare: valued(
+    "hidden-share",
+    "share",
+    "Share (0..1) of generated rows counted in total but never listed. Default: 0.005.",
+    share("hidden-share")
+  ),
+  limiter: valued(
+    "limiter",
+    "limit/window",
+    "The real service's fixed window per secret, the window in ms, s or m, e.g. 500/60s or 50/500ms: 429 \"Rate limit " +
+      "exceeded\" past the limit, reset header = the window's length. Default: 500/60s.",
+    limiterSpec
+  ),
+  noLimiter: toggle("no-limiter", "No limiter (headers say 1000, 1000, 0 unless a rate-limit fault is set)."),
+  limiterRetryAfter: toggle("limiter-retry-after", "Add Retry-After to the limiter's 429s (the real service sends none)."),
+  rateLimitPrefix: valued(
+    "rate-limit-prefix",
+    "prefix",
+    `Prefix of the three rate-limit headers, e.g. x-one-. Default: ${RateLimitHeaders.defaultPrefix}.`,
+    headerPrefix
+  ),
+  noTieShuffle: toggle("no-tie-shuffle", "Rows with equal createdAt come in id order instead of a fresh random order per request."),
+  legacyShape: toggle(
+    "legacy-shape",
+    "Older deployments: rows with _id, epoch-millisecond createdAt/updatedAt, deleted, deprecated and lastModifiedBy."
+  ),
+  noGetById: toggle("no-get-by-id", "Older deployments: GET /v1/vault/connections/{id} answers 405 with an empty body."),
+  patchEmpty: toggle("patch-empty", "Older deployments: a successful PATCH answers a bare 200 with an empty body."),
+  latency: valued("latency", "ms|min..max", "Fault: added delay, fixed or uniformly random, in ms.", latency),
+  failRate: rateFlag("fail", "answered with a server error"),
+  failEvery: everyFlag("fail", "answered with a server error"),
+  failStatus: valued(
+    "fail-status",
+    "list",
+    "Statuses of those server errors, among 500,502,503,504. Default: all four.",
+    failStatuses
+  ),
+  rateLimit: valued(
+    "rate-limit",
+    "cap/rps",
+    "Fault: a token bucket in front of the API, capacity / refill per second (e.g. 50/10); 429 when empty.",
+    rateLimit
+  ),
+  noRetryAfter: toggle("no-retry-after", "Leave Retry-After off the bucket's 429s (the reset header stays)."),
+  cutRate: rateFlag("cut", "whose socket is destroyed halfway through the body"),
+  cutEvery: everyFlag("cut", "whose socket is destroyed halfway through the body"),
+  htmlRate: rateFlag("html", "answered with an HTML 502 page instead of JSON"),
+  htmlEvery: everyFlag("html", "answered with an HTML 502 page instead of JSON"),
+  truncateRate: rateFlag("truncate", "(listings only) whose page misses one row, total unchanged"),
+  truncateEvery: everyFlag("truncate", "(listings only, counted among listings) whose page misses one row, total unchanged"),
+  truncatePage: valued("truncate-page", "n", "Page n of every listing misses one row.", integer("truncate-page", 1)),
+  drift: valued(
+    "drift",
+    "after=P,insert=K,delete=K,update=K",
+    "Once a listing has served page P, insert, delete and update connections under it (once).",
+    drift
+  )
 }
 
-/** A trigger from its `--X-rate` and `--X-every` flags, or nothing when neither is set. */
-const trigger = (name: string, rate: string | undefined, every: string | undefined): Faults.Trigger | undefined =>
-  rate === undefined && every === undefined ? undefined : {
-    ...(rate === undefined ? {} : { rate: share(`${name}-rate`, rate) }),
-    ...(every === undefined ? {} : { every: integer(`${name}-every`, every, 1) })
-  }
+type Values = { readonly [K in keyof typeof flags]: (typeof flags)[K] extends Options.Options<infer A> ? A : never }
+
+/** A trigger from its rate and every flags, or nothing when neither is set. */
+const trigger = (rate: number | undefined, every: number | undefined): Faults.Trigger | undefined =>
+  rate === undefined && every === undefined ? undefined : defined({ rate, every })
 
 /** Leaves out the keys whose value is undefined, as exactOptionalPropertyTypes wants. */
 const defined = <A extends Record<string, unknown>>(record: A): { [K in keyof A]?: Exclude<A[K], undefined> } =>
   Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as never
 
-/** Parses the command line; a literal leading `--` (passed through by pnpm) is ignored. */
-export const parse = (argv: ReadonlyArray<string>): Either.Either<Command, string> => {
-  try {
-    const args = argv[0] === "--" ? argv.slice(1) : [...argv]
-    const { values } = parseArgs({ args, options: flags, strict: true, allowPositionals: false })
-    const errors = trigger("fail", values["fail-rate"], values["fail-every"])
-    const truncate = trigger("truncate", values["truncate-rate"], values["truncate-every"])
-    const truncatePage = values["truncate-page"] === undefined ? undefined : integer("truncate-page", values["truncate-page"], 1)
-    const faults: Faults.Faults = defined({
-      latency: values.latency === undefined ? undefined : latency(values.latency),
-      errors: errors === undefined && values["fail-status"] === undefined ? undefined : {
-        ...errors,
-        ...defined({ statuses: values["fail-status"] === undefined ? undefined : failStatuses(values["fail-status"]) })
-      },
-      rateLimit: values["rate-limit"] === undefined ? undefined : rateLimit(values["rate-limit"], values["no-retry-after"] !== true),
-      cut: trigger("cut", values["cut-rate"], values["cut-every"]),
-      html: trigger("html", values["html-rate"], values["html-every"]),
-      truncate: truncate === undefined && truncatePage === undefined ? undefined : { ...truncate, ...defined({ page: truncatePage }) },
-      drift: values.drift === undefined ? undefined : drift(values.drift)
-    })
-    const options: MockPica.MockPicaOptions = defined({
-      port: values.port === undefined ? 4010 : integer("port", values.port, 0, 65535),
-      host: values.host,
-      count: values.count === undefined ? 1000 : integer("count", values.count, 0),
-      seed: values.seed === undefined ? undefined : integer("seed", values.seed, 0),
-      secret: values.secret,
-      authHeader: values["auth-header"],
-      limitCap: values["limit-cap"] === undefined ? undefined : integer("limit-cap", values["limit-cap"], 1),
-      legacyEnvelope: values["legacy-envelope"],
-      nulls: offWhen(values["no-nulls"]),
-      hiddenShare: values["hidden-share"] === undefined ? undefined : share("hidden-share", values["hidden-share"]),
-      limiter: limiter(values.limiter, values["limiter-retry-after"], values["no-limiter"]),
-      rateLimitHeaderPrefix: values["rate-limit-prefix"] === undefined ? undefined : headerPrefix(values["rate-limit-prefix"]),
-      shuffleTies: offWhen(values["no-tie-shuffle"]),
-      legacyShape: values["legacy-shape"],
-      getById: offWhen(values["no-get-by-id"]),
-      patchAnswer: values["patch-empty"] === true ? "empty" as const : undefined,
-      faults
-    })
-    return Either.right({ help: values.help === true, options })
-  } catch (error) {
-    // parseArgs reports unknown flags and missing values by throwing; its messages name the flag.
-    return Either.left(error instanceof UsageError || error instanceof Error ? error.message : String(error))
+/** `false` for a `--no-X` flag that was given, so the option turns off; otherwise the default stays. */
+const offWhen = (flag: boolean): false | undefined => flag ? false : undefined
+
+/** The limiter from `--limiter`, `--limiter-retry-after` and `--no-limiter`; undefined keeps the default. */
+const limiter = (values: Values): Parsed<Limiter.Limiter | null | undefined> => {
+  if (values.noLimiter) {
+    return values.limiter !== undefined || values.limiterRetryAfter
+      ? Either.left("--no-limiter cannot be combined with --limiter or --limiter-retry-after")
+      : Either.right(null)
   }
+  if (!values.limiterRetryAfter) return Either.right(values.limiter)
+  return Either.right({ ...(values.limiter ?? Limiter.defaultLimiter), retryAfter: true })
+}
+
+const faults = (values: Values): Faults.Faults => {
+  const errors = trigger(values.failRate, values.failEvery)
+  const truncate = trigger(values.truncateRate, values.truncateEvery)
+  return defined({
+    latency: values.latency,
+    errors: errors === undefined && values.failStatus === undefined
+      ? undefined
+      : { ...errors, ...defined({ statuses: values.failStatus }) },
+    rateLimit: values.rateLimit === undefined ? undefined : { ...values.rateLimit, retryAfter: !values.noRetryAfter },
+    cut: trigger(values.cutRate, values.cutEvery),
+    html: trigger(values.htmlRate, values.htmlEvery),
+    truncate: truncate === undefined && values.truncatePage === undefined
+      ? undefined
+      : { ...truncate, ...defined({ page: values.truncatePage }) },
+    drift: values.drift
+  })
+}
+
+const mockOptions = (values: Values): Parsed<MockPica.MockPicaOptions> =>
+  Either.map(limiter(values), (limiter) =>
+    defined({
+      port: values.port ?? 4010,
+      host: values.host,
+      count: values.count ?? 1000,
+      seed: values.seed,
+      secret: values.secret,
+      authHeader: values.authHeader,
+      limitCap: values.limitCap,
+      legacyEnvelope: values.legacyEnvelope || undefined,
+      nulls: offWhen(values.noNulls),
+      hiddenShare: values.hiddenShare,
+      limiter,
+      rateLimitHeaderPrefix: values.rateLimitPrefix,
+      shuffleTies: offWhen(values.noTieShuffle),
+      legacyShape: values.legacyShape || undefined,
+      getById: offWhen(values.noGetById),
+      patchAnswer: values.patchEmpty ? "empty" as const : undefined,
+      faults: faults(values)
+    }))
+
+/** Every flag, parsed into the server's options; a malformed one fails naming it. */
+export const options: Options.Options<MockPica.MockPicaOptions> = Options.all(flags).pipe(
+  Options.mapEffect((values) =>
+    Either.match(mockOptions(values), {
+      onLeft: (message) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(message))),
+      onRight: (parsed) => Effect.succeed(parsed)
+    })
+  )
+)
+
+const description = "A mock of the Pica vault-connections API, with fault injection (from the repo root: pnpm mock -- " +
+  "[options]). Faults apply to API routes only; a rate is a share of requests in 0..1, an every is every Nth request."
+
+const version: string = createRequire(import.meta.url)("../package.json").version
+
+/**
+ * Runs `serve` with the options of a command line (as `process.argv`); a literal `--` after the script
+ * (which pnpm passes through) is ignored. Fails with a `ValidationError`, already printed, on a malformed flag.
+ */
+export const run = <E, R>(serve: (options: MockPica.MockPicaOptions) => Effect.Effect<void, E, R>) =>
+(argv: ReadonlyArray<string>) => {
+  const command = Command.make("picasync-mock", { options }, (parsed) => serve(parsed.options)).pipe(
+    Command.withDescription(description)
+  )
+  const args = argv[2] === "--" ? [...argv.slice(0, 2), ...argv.slice(3)] : argv
+  return Command.run(command, { name: "picasync-mock", version })(args)
 }

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import type * as Inventory from "./Inventory.js"
+import type { Connection } from "./Connection.js"
 
 /**
  * Behaviours of older or open-source deployments, off by default and switchable
@@ -33,7 +33,7 @@ export const merge = (settings: Settings, patch: Compat): Settings => ({
 })
 
 /** How the open-source backend serialises a connection: `_id`, epoch milliseconds, bookkeeping fields. */
-export const legacyRow = (row: Inventory.Connection): Record<string, unknown> => {
+export const legacyRow = (row: Connection): Record<string, unknown> => {
   const { createdAt, id, ...rest } = row
   const millis = Date.parse(createdAt)
   return { _id: id, ...rest, createdAt: millis, updatedAt: millis, deleted: false, deprecated: false, lastModifiedBy: "system" }

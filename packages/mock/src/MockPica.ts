@@ -4,12 +4,14 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Compat from "./Compat.js"
 import * as Faults from "./Faults.js"
+import type * as Connection from "./Connection.js"
 import * as Inventory from "./Inventory.js"
 import * as Limiter from "./Limiter.js"
 import * as Random from "./Random.js"
 import * as RateLimitHeaders from "./RateLimitHeaders.js"
 import * as RequestLog from "./RequestLog.js"
 import * as Server from "./Server.js"
+import type * as State from "./State.js"
 
 export const defaultSecret = "sk_test_mock_0000000000000000"
 export const defaultAuthHeader = "x-pica-secret"
@@ -28,7 +30,7 @@ export interface MockPicaOptions extends Compat.Compat {
   /** How many connections to generate. Default 50. */
   readonly count?: number
   /** An explicit initial inventory instead of generated rows, completed like `insert` does. */
-  readonly rows?: ReadonlyArray<Inventory.ConnectionInput>
+  readonly rows?: ReadonlyArray<Connection.ConnectionInput>
   /** Default `sk_test_mock_0000000000000000`; any string works, `sk_live_…` too. */
   readonly secret?: string
   /** The header carrying the secret. Default `x-pica-secret`. */
@@ -69,21 +71,21 @@ export interface MockPicaServer {
   readonly setFaults: (patch: Faults.Faults) => Effect.Effect<void>
   readonly clearFaults: Effect.Effect<void>
   /** Every connection the API lists, active and inactive, newest first (ties by `id`): the ground truth a sync can mirror. */
-  readonly inventory: Effect.Effect<ReadonlyArray<Inventory.Connection>>
+  readonly inventory: Effect.Effect<ReadonlyArray<Connection.Connection>>
   readonly insert: (
-    row: Inventory.ConnectionInput,
+    row: Connection.ConnectionInput,
     options?: Inventory.InsertOptions
-  ) => Effect.Effect<Inventory.Connection, Inventory.ConnectionExists | Inventory.InvalidConnection>
-  readonly remove: (id: string) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound>
+  ) => Effect.Effect<Connection.Connection, Connection.ConnectionExists | Connection.InvalidConnection>
+  readonly remove: (id: string) => Effect.Effect<Connection.Connection, Connection.ConnectionNotFound>
   readonly update: (
     id: string,
-    patch: Inventory.ConnectionInput
-  ) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound | Inventory.InvalidConnection>
-  readonly deactivate: (id: string) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound>
+    patch: Connection.ConnectionInput
+  ) => Effect.Effect<Connection.Connection, Connection.ConnectionNotFound | Connection.InvalidConnection>
+  readonly deactivate: (id: string) => Effect.Effect<Connection.Connection, Connection.ConnectionNotFound>
   /** The rows counted in `total` but never listed, newest first (ties by `id`). */
-  readonly hidden: Effect.Effect<ReadonlyArray<Inventory.Connection>>
+  readonly hidden: Effect.Effect<ReadonlyArray<Connection.Connection>>
   /** Keeps a row out of every listing from now on, still counted; GET by id still answers it. */
-  readonly hide: (id: string) => Effect.Effect<Inventory.Connection, Inventory.ConnectionNotFound>
+  readonly hide: (id: string) => Effect.Effect<Connection.Connection, Connection.ConnectionNotFound>
   /** The limiter in force, `null` when off. */
   readonly limiter: Effect.Effect<Limiter.Limiter | null>
   /** Replaces the limiter (`null` turns it off); every window starts afresh. Dies on an invalid config. */
@@ -104,7 +106,7 @@ const check = (valid: boolean, message: string): void => {
   if (!valid) throw new Error(`MockPica: ${message}`)
 }
 
-const makeState = (options: MockPicaOptions): Server.State => {
+const makeState = (options: MockPicaOptions): State.State => {
   const seed = options.seed ?? 1
   const count = options.count ?? 50
   const limitCap = options.limitCap ?? 100
@@ -188,7 +190,7 @@ export const start = (options: MockPicaOptions = {}): Effect.Effect<MockPicaServ
       ({ server }) => close(server)
     ).pipe(Effect.map(({ address }) => address))
     const { inventory } = state
-    const update = (id: string, patch: Inventory.ConnectionInput) => fromEither(() => inventory.update(id, patch))
+    const update = (id: string, patch: Connection.ConnectionInput) => fromEither(() => inventory.update(id, patch))
     return {
       url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
       port: address.port,

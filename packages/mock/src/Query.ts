@@ -1,6 +1,7 @@
 import { Data, Either } from "effect"
 import type * as Connectors from "./Connectors.js"
-import * as Inventory from "./Inventory.js"
+import * as Connection from "./Connection.js"
+import type { ConnectionFilter } from "./ConnectionFilter.js"
 
 /** A malformed query parameter, answered with 400. */
 export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
@@ -16,7 +17,7 @@ export interface Paging {
 }
 
 export interface ListConnectionsQuery extends Paging {
-  readonly filter: Inventory.ConnectionFilter
+  readonly filter: ConnectionFilter
 }
 
 export interface ListConnectorsQuery extends Paging {
@@ -57,12 +58,12 @@ const boolean = <D extends boolean | undefined>(
 
 const identityType = (params: URLSearchParams): Either.Either<string | undefined, InvalidParameter> => {
   const value = text(params, "identityType")
-  return value === undefined || (Inventory.identityTypes as ReadonlyArray<string>).includes(value)
+  return value === undefined || (Connection.identityTypes as ReadonlyArray<string>).includes(value)
     ? Either.right(value)
     : Either.left(
       new InvalidParameter({
         param: "identityType",
-        message: `identityType must be one of ${Inventory.identityTypes.join(", ")}, got "${value}"`
+        message: `identityType must be one of ${Connection.identityTypes.join(", ")}, got "${value}"`
       })
     )
 }

@@ -4,37 +4,15 @@ import { setTimeout as sleep } from "node:timers/promises"
 import * as Admin from "./Admin.js"
 import * as ApiError from "./ApiError.js"
 import * as Compat from "./Compat.js"
+import type { Connection } from "./Connection.js"
 import * as Connectors from "./Connectors.js"
 import type * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
-import type * as Inventory from "./Inventory.js"
 import type * as Limiter from "./Limiter.js"
 import * as Page from "./Page.js"
 import * as Query from "./Query.js"
 import * as RateLimitHeaders from "./RateLimitHeaders.js"
-import type * as RequestLog from "./RequestLog.js"
-
-export interface Config {
-  readonly secret: string
-  /** Lowercase, as Node presents request headers. */
-  readonly authHeader: string
-  readonly limitCap: number
-  /** Add `"type": "Vault Connections"` to listing envelopes, as older responses did. */
-  readonly legacyEnvelope: boolean
-  /** Of the three rate-limit headers, e.g. `x-pica-` or `x-one-`. */
-  readonly rateLimitHeaderPrefix: string
-}
-
-/** Everything a request can read or change. */
-export interface State {
-  readonly config: Config
-  readonly inventory: Inventory.Inventory
-  readonly faults: Faults.FaultEngine
-  readonly limiter: Limiter.FixedWindows
-  /** Switchable at runtime, so one server can play an older deployment within a test. */
-  compat: Compat.Settings
-  readonly log: RequestLog.RequestLog
-}
+import type { State } from "./State.js"
 
 const connectionsPath = "/v1/vault/connections"
 const connectorsPath = "/v1/available-connectors"
@@ -46,7 +24,7 @@ const unknownConnection = (id: string): Http.Reply =>
   Http.json(404, ApiError.notFound(`Connection ${id} not found`))
 
 /** A row as this deployment serialises it. */
-const present = (state: State, row: Inventory.Connection): unknown =>
+const present = (state: State, row: Connection): unknown =>
   state.compat.legacyShape ? Compat.legacyRow(row) : row
 
 const envelope = (state: State, page: Page.Page<unknown>, query: Query.Paging): Record<string, unknown> => {

@@ -1,9 +1,9 @@
-import type * as Inventory from "./Inventory.js"
+import type { Connection } from "./Connection.js"
 import type * as Page from "./Page.js"
 import type * as Random from "./Random.js"
 
 /** Rows the real API cannot order: it sorts by `createdAt` alone, with no tie-break. */
-export const tied = (a: Inventory.Connection, b: Inventory.Connection): boolean => a.createdAt === b.createdAt
+export const tied = (a: Connection, b: Connection): boolean => a.createdAt === b.createdAt
 
 /**
  * The page's rows with each run of tied rows in a fresh random order, the runs
@@ -11,9 +11,9 @@ export const tied = (a: Inventory.Connection, b: Inventory.Connection): boolean 
  * row of a run straddling two pages can show on both or on neither.
  */
 export const shuffled = (
-  selection: Page.Selection<Inventory.Connection>,
+  selection: Page.Selection<Connection>,
   random: Random.Random
-): ReadonlyArray<Inventory.Connection> => {
+): ReadonlyArray<Connection> => {
   const rows = [...selection.before, ...selection.rows, ...selection.after]
   let start = 0
   for (let end = 1; end <= rows.length; end++) {

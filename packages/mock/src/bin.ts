@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Either } from "effect"
+import * as ValidationError from "@effect/cli/ValidationError"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Console, Effect, Exit, Option } from "effect"
 import * as Cli from "./Cli.js"
 import * as MockPica from "./MockPica.js"
-
-const command = Cli.parse(process.argv.slice(2))
 
 const serve = (options: MockPica.MockPicaOptions) =>
   Effect.gen(function*() {
@@ -27,18 +26,23 @@ const serve = (options: MockPica.MockPicaOptions) =>
     Effect.scoped,
     // A busy port or a bad option is a defect of start; say so in one line instead of a stack.
     Effect.catchAllDefect((defect) =>
-      Effect.sync(() => {
-        console.error(`picasync-mock: ${defect instanceof Error ? defect.message : String(defect)}`)
-        process.exit(1)
-      })
+      Effect.zipRight(
+        Console.error(`picasync-mock: ${defect instanceof Error ? defect.message : String(defect)}`),
+        Effect.fail("startFailed" as const)
+      )
     )
   )
 
-if (Either.isLeft(command)) {
-  console.error(`picasync-mock: ${command.left}\nRun with --help to see every option.`)
-  process.exit(2)
-} else if (command.right.help) {
-  console.log(Cli.usage)
-} else {
-  NodeRuntime.runMain(serve(command.right.options))
+/** 0 when stopped by a signal, 2 on a malformed flag (the CLI library has printed it), 1 when the server could not start. */
+const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return 0
+  return Option.exists(Cause.failureOption(exit.cause), ValidationError.isValidationError) ? 2 : 1
 }
+
+Cli.run(serve)(process.argv).pipe(
+  Effect.tapError((error) =>
+    ValidationError.isValidationError(error) ? Console.error("Run with --help to see every option.") : Effect.void
+  ),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disableErrorReporting: true, teardown: (exit, onExit) => onExit(exitCode(exit)) })
+)

@@ -1,13 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type Inventory, MockPica } from "../src/index.js"
+import { type Connection, MockPica } from "../src/index.js"
 import { call } from "./support.js"
 
 const list = "/v1/vault/connections"
 const bookkeeping = { deleted: false, deprecated: false, lastModifiedBy: "system" }
 
 /** The older shape of `row`, written out independently of the mock. */
-const legacy = (row: Inventory.Connection) => {
+const legacy = (row: Connection.Connection) => {
   const { createdAt, id, ...rest } = row
   const millis = new Date(createdAt.slice(0, 23) + "Z").getTime()
   return { _id: id, ...rest, createdAt: millis, updatedAt: millis, ...bookkeeping }

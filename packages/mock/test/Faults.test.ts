@@ -1,12 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
-import { Faults, type Inventory, MockPica } from "../src/index.js"
+import { type Connection, Faults, MockPica } from "../src/index.js"
 import * as Random from "../src/Random.js"
 import { call } from "./support.js"
 
 const list = "/v1/vault/connections"
 
-const ids = (rows: ReadonlyArray<Inventory.Connection>) => rows.map((row) => row.id)
+const ids = (rows: ReadonlyArray<Connection.Connection>) => rows.map((row) => row.id)
 
 describe("Faults", () => {
   it.scoped("the script answers the next API requests in order, then the server behaves normally", () =>
@@ -119,7 +119,7 @@ describe("Faults", () => {
       assert.strictEqual(first.json.rows.length, 20)
       assert.strictEqual(second.json.rows.length, 19)
       assert.strictEqual(second.json.total, active.length)
-      const served: Array<string> = second.json.rows.map((row: Inventory.Connection) => row.id)
+      const served: Array<string> = second.json.rows.map((row: Connection.Connection) => row.id)
       assert.deepStrictEqual(served, active.slice(20, 40).filter((id) => served.includes(id)))
       assert.strictEqual((yield* server.requests)[1]!.fault, "truncate")
 

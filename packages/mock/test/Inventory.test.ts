@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
-import { Inventory } from "../src/index.js"
+import { Connection, type ConnectionFilter, Generator, Inventory } from "../src/index.js"
 
 const everything = {
   active: true,
@@ -12,20 +12,20 @@ const everything = {
   identity: undefined,
   platform: undefined,
   otherFields: []
-} satisfies Inventory.ConnectionFilter
+} satisfies ConnectionFilter.ConnectionFilter
 
 const failure = (result: Either.Either<unknown, { readonly _tag: string }>) =>
   Either.isLeft(result) ? result.left._tag : "none"
 
 describe("Inventory", () => {
   it("the same seed and count give the same rows; another seed does not", () => {
-    assert.deepStrictEqual(Inventory.generate(7, 500), Inventory.generate(7, 500))
-    assert.notDeepEqual(Inventory.generate(7, 50), Inventory.generate(8, 50))
+    assert.deepStrictEqual(Generator.generate(7, 500), Generator.generate(7, 500))
+    assert.notDeepEqual(Generator.generate(7, 50), Generator.generate(8, 50))
   })
 
   it("generates realistic, varied rows in the documented formats", () => {
     const rows = Inventory.make({ seed: 3, count: 20_000 }).all()
-    const share = (predicate: (row: Inventory.Connection) => boolean) => rows.filter(predicate).length / rows.length
+    const share = (predicate: (row: Connection.Connection) => boolean) => rows.filter(predicate).length / rows.length
     assert.closeTo(share((row) => !row.active), 0.1, 0.02)
     assert.closeTo(share((row) => !("state" in row) && !("tags" in row) && !("name" in row)), 0.05, 0.01)
     assert.closeTo(share((row) => "legacyRef" in row), 0.03, 0.01)
@@ -51,7 +51,7 @@ describe("Inventory", () => {
     const rows = Inventory.make({ seed: 11, count: 5_000 }).all()
     let ties = 0
     for (let i = 1; i < rows.length; i++) {
-      assert.isBelow(Inventory.compare(rows[i - 1]!, rows[i]!), 0)
+      assert.isBelow(Connection.compare(rows[i - 1]!, rows[i]!), 0)
       if (rows[i - 1]!.createdAt === rows[i]!.createdAt) ties++
     }
     assert.isAbove(ties, 10)

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Inventory, MockPica } from "../src/index.js"
+import { Connection, MockPica } from "../src/index.js"
 import { call } from "./support.js"
 
 const list = "/v1/vault/connections"
@@ -29,9 +29,9 @@ describe("Real-service behaviours", () => {
         const options = { count: 10_000, seed: 3, hiddenShare: 0 }
         const withNulls = yield* MockPica.start(options)
         const without = yield* MockPica.start({ ...options, nulls: false })
-        const on: Array<Inventory.Connection> = (yield* call(withNulls, "/__admin/inventory")).json.rows
-        const off: Array<Inventory.Connection> = (yield* call(without, "/__admin/inventory")).json.rows
-        const share = (predicate: (row: Inventory.Connection) => boolean) => on.filter(predicate).length / on.length
+        const on: Array<Connection.Connection> = (yield* call(withNulls, "/__admin/inventory")).json.rows
+        const off: Array<Connection.Connection> = (yield* call(without, "/__admin/inventory")).json.rows
+        const share = (predicate: (row: Connection.Connection) => boolean) => on.filter(predicate).length / on.length
         assert.closeTo(share((row) => row.identity === null && row.identityType === null), 0.05 * 0.95, 0.01)
         assert.closeTo(share((row) => row.state === null), 0.01 * 0.95, 0.004)
         assert.closeTo(share((row) => row.tags === null), 0.01 * 0.95, 0.004)
@@ -69,7 +69,7 @@ describe("Real-service behaviours", () => {
         assert.isFalse(listed.some((row) => hiddenIds.has(row.id)))
 
         for (const active of [true, false]) {
-          const everything = [...listed, ...hidden].filter((row) => row.active === active).sort(Inventory.compare)
+          const everything = [...listed, ...hidden].filter((row) => row.active === active).sort(Connection.compare)
           // Rescanning finds nothing more: the rows are missing from every scan, not drifting.
           for (let round = 0; round < 2; round++) {
             const { pages, totals } = yield* scan(server, `active=${active}&limit=100`)
@@ -94,7 +94,7 @@ describe("Real-service behaviours", () => {
     Effect.gen(function*() {
       const server = yield* MockPica.start({ count: 30, hiddenShare: 0, shuffleTies: false })
       const before = (yield* call(server, `${list}?limit=10`)).json
-      const [first, second] = before.rows as Array<Inventory.Connection>
+      const [first, second] = before.rows as Array<Connection.Connection>
       assert.deepStrictEqual(yield* server.hide(first!.id), first)
       const hidden = yield* call(server, `/__admin/connections/${second!.id}/hide`, { method: "POST" })
       assert.deepStrictEqual([hidden.status, hidden.json], [200, second])
@@ -121,7 +121,7 @@ describe("Real-service behaviours", () => {
         ]
         const server = yield* MockPica.start({ rows })
         const served = (query: string) =>
-          Effect.map(call(server, `${list}?${query}`), (answer) => answer.json.rows as Array<Inventory.Connection>)
+          Effect.map(call(server, `${list}?${query}`), (answer) => answer.json.rows as Array<Connection.Connection>)
         const first = yield* served("limit=100")
         let other = first
         for (let attempt = 0; attempt < 20 && ids(other).join() === ids(first).join(); attempt++) other = yield* served("limit=100")
@@ -164,7 +164,7 @@ describe("Real-service behaviours", () => {
         }
         const live = yield* call(server, `${list}?environment=live&limit=100`)
         assert.strictEqual(live.json.total, active.filter((row) => row.environment === "live").length)
-        assert.isTrue(live.json.rows.every((row: Inventory.Connection) => row.environment === "live"))
+        assert.isTrue(live.json.rows.every((row: Connection.Connection) => row.environment === "live"))
         // Documented parameters keep their meaning; an empty one still counts as absent.
         assert.strictEqual((yield* call(server, `${list}?platform=&type=api`)).json.total, active.length)
 

@@ -2,13 +2,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { runInNewContext } from "node:vm"
 import { setFlagsFromString } from "node:v8"
-import { Connectors, type Inventory, MockPica } from "../src/index.js"
+import { type Connection, Connectors, MockPica } from "../src/index.js"
 import { call, listAll } from "./support.js"
 
 type Query = Record<string, string>
 
 /** The plain, obviously-correct filter the server is checked against. */
-const expected = (rows: ReadonlyArray<Inventory.Connection>, query: Query): Array<string> => {
+const expected = (rows: ReadonlyArray<Connection.Connection>, query: Query): Array<string> => {
   const anyOf = (param: string) => query[param]?.split(",")
   return rows
     .filter((row) => String(row.active) === (query.active ?? "true"))
@@ -66,7 +66,7 @@ describe("Server", () => {
 
         const lastPage = Math.ceil(active.length / 100)
         const last = yield* call(server, `/v1/vault/connections?limit=100&page=${lastPage}`)
-        assert.deepStrictEqual(last.json.rows.map((row: Inventory.Connection) => row.id), active.slice((lastPage - 1) * 100))
+        assert.deepStrictEqual(last.json.rows.map((row: Connection.Connection) => row.id), active.slice((lastPage - 1) * 100))
         assert.isTrue(last.json.rows.length < 100)
 
         const past = yield* call(server, `/v1/vault/connections?limit=100&page=${lastPage + 1}`)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The retry policy's acceptance run: `bash apps/sync/bench/flaky.sh [runs] [count]` syncs `count` realistic
+# The retry policy's acceptance run: `bash bench/flaky.sh [runs] [count]` syncs `count` realistic
 # connections (default 20,000) through a fresh mock that fails a third of requests (5xx 20%, HTML 502 8%,
 # cut sockets 6%), with the real 500-a-minute limiter, `runs` times (default 10), with the CLI's default
 # retry policy, and prints how many runs succeeded.
 set -uo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/.."
 runs=${1:-10}
 count=${2:-20000}
 dir=$(mktemp -d)
