@@ -22,9 +22,9 @@ export interface Pruned {
 
 /**
  * Per kind of record, which rows are older than `cutoff` and not part of the present: the newest run and the
- * newest success of each source (what `status` and `check` read), each connection's change that dates its
- * current state (`unhealthy_connections.state_since`), changes still to be notified, open versions and
- * undelivered notifications all stay.
+ * newest success of each source (what `status` and `check` read), each connection's last change before the cutoff
+ * that dated its state (`unhealthy_connections.state_since`, now and as of any moment kept), changes still to be
+ * notified, open versions and undelivered notifications all stay.
  */
 const targets = (cutoff: string, source: string | undefined) => {
   const before = Versions.quoted(cutoff)
@@ -41,8 +41,8 @@ const targets = (cutoff: string, source: string | undefined) => {
       kind: "changes",
       table: "connection_changes",
       where: `observed_at < ${before}${only}
-        AND id NOT IN (SELECT max(id) FROM connection_changes
-          WHERE kind IN ('inserted', 'restored') OR changed_fields -> '$.state' IS NOT NULL GROUP BY source, connection_id)
+        AND id NOT IN (SELECT max(id) FROM connection_changes WHERE observed_at < ${before}
+          AND (kind IN ('inserted', 'restored') OR changed_fields -> '$.state' IS NOT NULL) GROUP BY source, connection_id)
         AND id NOT IN (SELECT change_id FROM notification_outbox WHERE delivered_at IS NULL)`
     },
     { kind: "versions", table: "connection_versions", where: `coalesce(valid_to, '~') <= ${before}${only}` },
