@@ -6,6 +6,7 @@ import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
 import * as Diff from "../src/Diff.js"
 import * as Prune from "../src/Prune.js"
 import * as Query from "../src/query/Query.js"
+import * as Report from "../src/Report.js"
 import * as Versions from "../src/Versions.js"
 import { backends, mirrorLayer, rows, spawnCli, startMock, sync, tempDir, truth } from "./harness.js"
 
@@ -141,6 +142,16 @@ describe.each(backends)("Versions over $name", ({ database }) => {
           )
         }
       }
+
+      const report = yield* withDb(url, Report.read({ now: Date.now(), days: 1 }))
+      const final = [...moments[moments.length - 1]!.inventory.values()]
+      const inState = (state: string) => final.filter((row) => row.state === state).length
+      assert.deepStrictEqual(report.inventoryOverTime.map(({ day: _, ...counts }) => counts).at(-1), {
+        live: final.length,
+        failed: inState("failed"),
+        degraded: inState("degraded")
+      })
+      assert.deepStrictEqual(report.inventoryOverTime[0], { day: report.inventoryOverTime[0]!.day, live: null, failed: null, degraded: null })
 
       const now = yield* present(url)
       const cutoff = moments[2]!.at
