@@ -29,7 +29,7 @@ CREATE TABLE `connection_versions` (
 );
 --> statement-breakpoint
 CREATE INDEX `connection_versions_connection_idx` ON `connection_versions` (`source`,`id`,`valid_from`);--> statement-breakpoint
-CREATE INDEX `connection_versions_as_of_idx` ON `connection_versions` (coalesce(`valid_to`, '~'),`valid_from`);--> statement-breakpoint
+CREATE INDEX `connection_versions_as_of_idx` ON `connection_versions` (coalesce(`valid_to`, '~'),`valid_from`,`source`,`deleted_at`,`state`,`platform`);--> statement-breakpoint
 CREATE TABLE `history_horizons` (
 	`source` text PRIMARY KEY NOT NULL,
 	`since` text NOT NULL,
