@@ -57,4 +57,4 @@ SELECT `source`, max(min(`first_seen_at`), coalesce(max(`last_seen_at`) FILTER (
 FROM `connections` GROUP BY `source`;--> statement-breakpoint
 -- A source whose syncs never mirrored a row was exactly empty since its first success.
 INSERT OR IGNORE INTO `history_horizons` (`source`, `since`, `reason`)
-SELECT `source`, min(`finished_at`), 'migration' FROM `sync_runs` WHERE `status` = 'succeeded' GROUP BY `source`;
+SELECT `source`, min(`finished_at`), 'migration' FROM `sync_runs` WHERE `status` = 'succeeded' AND `finished_at` IS NOT NULL GROUP BY `source`;
