@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
 import type { ChangeKind } from "./db/schema.js"
 import * as Staging from "./Staging.js"
+import * as Versions from "./Versions.js"
 
 /** What applying one run changed in the mirror. */
 export interface MirrorCounts {
@@ -131,7 +132,7 @@ const queueNotifications = (run: StagedRun, kinds: ReadonlyArray<ChangeKind>) =>
 
 /**
  * Applies a run's staged rows to the mirror: inserts, updates (by content hash), restores and
- * tombstones, each recorded in `connection_changes`, and the tag rows that follow. With `tombstone`, the
+ * tombstones, each recorded in `connection_changes`, and the tag rows and versions that follow. With `tombstone`, the
  * staged rows must be the source's complete inventory, or every missing id must have been confirmed gone.
  * Run it inside `MirrorDatabase.transaction`, so all of it lands at commit or none of it does.
  */
@@ -144,6 +145,8 @@ export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
     ...(run.tombstone ? [record.tombstones, tombstoneMissing(run)] : []),
     upsertConnections(run),
     ...replaceTags(run),
+    // Once connections and the change log hold the run's result: the versions follow both.
+    ...Versions.record(run),
     ...(run.notify !== undefined && run.notify.length > 0 ? [queueNotifications(run, run.notify)] : [])
   ]
   for (const statement of statements) {

@@ -28,6 +28,14 @@ export interface StateChangeDay {
   readonly better: number
 }
 
+/** The inventory at the end of one UTC day (or now, for today), from the versions; null before their history starts. */
+export interface InventoryDay {
+  readonly day: string
+  readonly live: number | null
+  readonly failed: number | null
+  readonly degraded: number | null
+}
+
 export interface ReportRun {
   readonly id: number
   readonly source: string
@@ -75,6 +83,8 @@ export interface Report {
     readonly connections: ReadonlyArray<UnhealthyConnection>
   }
   readonly stateChanges: { readonly total: number; readonly perDay: ReadonlyArray<StateChangeDay> }
+  /** Live, failed and degraded connections at the end of each day of the window. */
+  readonly inventoryOverTime: ReadonlyArray<InventoryDay>
   readonly runs: { readonly total: number; readonly failed: number; readonly recent: ReadonlyArray<ReportRun> }
   readonly changes: { readonly total: number; readonly byKind: ReadonlyArray<Count>; readonly recent: ReadonlyArray<ReportChange> }
 }
@@ -104,6 +114,36 @@ export const daysBetween = (since: number, now: number): Array<string> => {
   day.setUTCHours(0, 0, 0, 0)
   for (let t = day.getTime(); t <= now; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10))
   return days
+}
+
+/** The last moment of each day (now, for today), counted from the versions valid then, in one statement. */
+const inventoryByDay = async (tx: Transaction, source: string | null, days: ReadonlyArray<string>, now: number) => {
+  const moments = days.map((day) => new Date(Math.min(Date.parse(`${day}T23:59:59.999Z`), now)).toISOString())
+  const [horizon] = (await tx.execute({
+    sql: "SELECT max(since) AS since FROM history_horizons WHERE :source IS NULL OR source = :source",
+    args: { source }
+  })).rows
+  const since = horizon?.since === null || horizon?.since === undefined ? null : String(horizon.since)
+  const counted = (await tx.execute({
+    sql: `WITH moments(at) AS (VALUES ${moments.map(() => "(?)").join(", ")})
+      SELECT m.at, count(v.id) AS live, count(*) FILTER (WHERE v.state = 'failed') AS failed,
+        count(*) FILTER (WHERE v.state = 'degraded') AS degraded
+      FROM moments m LEFT JOIN connection_versions v ON coalesce(v.valid_to, '~') > m.at AND v.valid_from <= m.at
+        AND v.deleted_at IS NULL AND (? IS NULL OR v.source = ?)
+      GROUP BY m.at`,
+    args: [...moments, source, source]
+  })).rows
+  const byMoment = new Map(counted.map((row) => [String(row.at), row]))
+  return days.map((day, i): InventoryDay => {
+    const row = byMoment.get(moments[i]!)
+    const known = since !== null && moments[i]! >= since && row !== undefined
+    return {
+      day,
+      live: known ? Number(row.live) : null,
+      failed: known ? Number(row.failed) : null,
+      degraded: known ? Number(row.degraded) : null
+    }
+  })
 }
 
 const read_ = async (tx: Transaction, options: ReportOptions): Promise<Report> => {
@@ -166,6 +206,8 @@ const read_ = async (tx: Transaction, options: ReportOptions): Promise<Report> =
     better: byDay.get(day)?.better ?? 0
   }))
 
+  const inventoryOverTime = await inventoryByDay(tx, source, daysBetween(Date.parse(since), options.now), options.now)
+
   const runTotals = (await all(
     `SELECT count(*) AS n, count(*) FILTER (WHERE status IN ('failed', 'interrupted')) AS failed FROM sync_runs WHERE ${where}`
   ))[0]
@@ -224,6 +266,7 @@ const read_ = async (tx: Transaction, options: ReportOptions): Promise<Report> =
     byState: await counts("state"),
     unhealthy: { total: unhealthyTotal, byState: unhealthyByState, connections: unhealthy },
     stateChanges: { total: perDay.reduce((sum, day) => sum + day.worse + day.better, 0), perDay },
+    inventoryOverTime,
     runs: { total: Number(runTotals?.n ?? 0), failed: Number(runTotals?.failed ?? 0), recent: runs },
     changes: { total: byKind.reduce((sum, kind) => sum + kind.count, 0), byKind, recent }
   }

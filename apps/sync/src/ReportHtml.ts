@@ -255,6 +255,17 @@ ${
 <span class="legend"><span><i style="background:var(--bad)"></i>to degraded, failed or unknown</span><span><i style="background:var(--good)"></i>back to another state</span></span></p>
 ${stateChangeChart(report.stateChanges.perDay)}
 
+<h2 id="inventory-over-time">Inventory over time, last ${fmt(report.days)} days</h2>
+<p>At the end of each day (now, for today), from the versions of every connection; — where their history does not reach.</p>
+${
+    table(
+      ["day", "live", "failed", "degraded"],
+      report.inventoryOverTime.map((day) => [escapeHtml(day.day), ...[day.live, day.failed, day.degraded].map((n) => (n === null ? "—" : fmt(n)))]),
+      "inventory-over-time-table",
+      [1, 2, 3]
+    )
+  }
+
 <h2 id="runs">Sync runs</h2>
 <p>${num("runs-total", report.runs.total)} runs, ${num("runs-failed-total", report.runs.failed)} failed or interrupted; the last ${runLimit}:</p>
 ${

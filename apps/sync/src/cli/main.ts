@@ -10,8 +10,10 @@ import { forCli } from "./Advice.js"
 import { tidied } from "./HelpText.js"
 import { checkCommand } from "./check.js"
 import { demoCommand } from "./demo.js"
+import { diffCommand } from "./diff.js"
 import { mcpCommand } from "./mcp.js"
 import { notifyCommand } from "./notify.js"
+import { pruneCommand } from "./prune.js"
 import { queryCommand } from "./query.js"
 import { reportCommand } from "./report.js"
 import { statusCommand } from "./status.js"
@@ -20,7 +22,7 @@ import { tablesCommand } from "./tables.js"
 
 const picasync = Command.make("picasync").pipe(
   Command.withDescription("Mirror the Pica connection inventory into a libSQL database you can query offline"),
-  Command.withSubcommands([syncCommand, queryCommand, statusCommand, tablesCommand, checkCommand, reportCommand, notifyCommand, mcpCommand, demoCommand])
+  Command.withSubcommands([syncCommand, queryCommand, diffCommand, pruneCommand, statusCommand, tablesCommand, checkCommand, reportCommand, notifyCommand, mcpCommand, demoCommand])
 )
 
 const isUsageError = (error: unknown) =>

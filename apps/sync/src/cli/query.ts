@@ -10,6 +10,7 @@ import * as Query from "../query/Query.js"
 import { readerFlags, readerOptions } from "./databaseFlags.js"
 import { described } from "./Flag.js"
 import * as Mirror from "./Mirror.js"
+import { moment } from "./Moment.js"
 import { write } from "./Output.js"
 import { UsageError } from "./UsageError.js"
 
@@ -26,6 +27,14 @@ const options = {
   param: Options.keyValueMap("param").pipe(
     Options.optional,
     Options.withDescription("Bind a named parameter, e.g. --param platform=stripe for :platform; repeatable; numbers bind as numbers")
+  ),
+  asOf: Options.text("as-of").pipe(
+    Options.optional,
+    described(
+      "TIME",
+      "Answer as the mirror stood at TIME: connections, live_connections, connection_tags, connection_changes and the views " +
+        "on them; an ISO 8601 instant (2026-11-30T09:00:00Z), a date (its first moment, UTC) or a duration ago (7d)"
+    )
   ),
   file: Options.text("file").pipe(
     Options.optional,
@@ -64,8 +73,9 @@ export const queryCommand = Command.make("query", { ...options, sql: sqlArg }, (
         [name, value]
       ) => [name.replace(/^[:@$]/, ""), Query.bindValue(value)])
     )
+    const asOf = yield* Effect.transposeMapOption(parsed.asOf, (value) => moment("--as-of", value))
     const database = yield* readerOptions(parsed)
-    const result = yield* Effect.provide(Query.run(sql, params), Mirror.readable(database))
+    const result = yield* Effect.provide(Query.run(sql, params, { asOf: Option.getOrUndefined(asOf) }), Mirror.readable(database))
     yield* write(render(result, parsed.format))
   })).pipe(
     Command.withDescription(

@@ -28,6 +28,7 @@ import { deliverQueued, type NotifySettings, notifyFlags, notifySettings } from 
 import * as MetricsFile from "./MetricsFile.js"
 import * as Mirror from "./Mirror.js"
 import { printRun } from "./Output.js"
+import { keepFlag, pruneAfterRun } from "./prune.js"
 import { UsageError } from "./UsageError.js"
 
 /** What a sync needs to run, checked before the database is opened. */
@@ -138,6 +139,7 @@ const options = {
     described("duration", "Sync again on this interval (30s, 5m, 1h) until SIGINT or SIGTERM")
   ),
   metricsFile: MetricsFile.flag,
+  keep: keepFlag("After each successful run, prune the history older than this (picasync prune --keep)").pipe(Options.optional),
   format: Options.choice("format", ["text", "json"]).pipe(
     Options.withDefault("text"),
     described(undefined, "How each run is printed: text (one summary line) or json (its sync_runs row as one JSON object a line)", {
@@ -194,16 +196,20 @@ const settingsFrom = (parsed: Parsed) =>
     }
     const watch = yield* Effect.transposeMapOption(parsed.watch, (value) => interval("--watch", value))
     const metricsFile = yield* Effect.transposeMapOption(parsed.metricsFile, MetricsFile.checked)
+    const keep = yield* Effect.transposeMapOption(parsed.keep, (value) => Effect.as(interval("--keep", value), value))
     const format = yield* preferringOld(parsed.json ? Option.some("json" as const) : Option.none(), "--json", "--format json", parsed.format)
-    return { settings, watch, metricsFile, json: format === "json" }
+    return { settings, watch, metricsFile, keep, json: format === "json" }
   })
 
 export const syncCommand = Command.make("sync", options, (parsed) =>
   Effect.gen(function*() {
-    const { json, metricsFile, settings, watch } = yield* settingsFrom(parsed)
+    const { json, keep, metricsFile, settings, watch } = yield* settingsFrom(parsed)
     const runOptions = { wait: settings.sync.wait }
-    // After a run commits, its notifications (and any an earlier process left queued) go out.
-    const notify = settings.notify === undefined ? Effect.void : deliverQueued(settings.notify)
+    // After a run commits, its notifications (and any an earlier process left queued) go out, then old history.
+    const notify = Effect.zipRight(
+      settings.notify === undefined ? Effect.void : deliverQueued(settings.notify),
+      Option.match(keep, { onNone: () => Effect.void, onSome: (value) => pruneAfterRun(value, settings.sync.source) })
+    )
     const program = Effect.flatMap(PicaSync, (sync) =>
       Option.match(watch, {
         onNone: () => Effect.flatMap(sync.run(runOptions), (run) => Effect.zipRight(printRun(run, json), notify)),

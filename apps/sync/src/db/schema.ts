@@ -182,3 +182,68 @@ export const notificationOutbox = sqliteTable(
   },
   (table) => [index("notification_outbox_pending_idx").on(table.deliveredAt, table.changeId)]
 )
+
+/**
+ * Every version of every mirror row: the `connections` row as it stood from `valid_from` until
+ * `valid_to` (NULL while it is the row's present), both the stamps of the runs that wrote and replaced
+ * it. A tombstone is a version too (`deleted_at` set), so at any moment each connection the mirror held
+ * has exactly one version. Written in the apply's transaction (`Versions.record`).
+ */
+export const connectionVersions = sqliteTable(
+  "connection_versions",
+  {
+    versionId: integer("version_id").primaryKey({ autoIncrement: true }),
+    source: text("source").notNull(),
+    id: text("id").notNull(),
+    key: text("key"),
+    platform: text("platform"),
+    platformVersion: text("platform_version"),
+    name: text("name"),
+    type: text("type"),
+    environment: text("environment"),
+    identity: text("identity"),
+    identityType: text("identity_type"),
+    description: text("description"),
+    state: text("state"),
+    version: text("version"),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    createdAt: text("created_at"),
+    tags: text("tags").notNull().default(sql`'[]'`),
+    raw: text("raw").notNull(),
+    contentHash: text("content_hash").notNull(),
+    decodeIssue: text("decode_issue"),
+    firstSeenAt: text("first_seen_at").notNull(),
+    lastSeenAt: text("last_seen_at").notNull(),
+    deletedAt: text("deleted_at"),
+    validFrom: text("valid_from").notNull(),
+    validTo: text("valid_to"),
+    /** The runs that opened and closed the version; NULL where the migration found no run in the change log. */
+    openedByRun: integer("opened_by_run"),
+    closedByRun: integer("closed_by_run")
+  },
+  (table) => [
+    index("connection_versions_connection_idx").on(table.source, table.id, table.validFrom),
+    // One range scan finds the versions valid at a moment: the open ones sort last ('~' follows every digit).
+    // With the columns most counts group by, such a count reads the index alone.
+    index("connection_versions_as_of_idx").on(
+      sql`coalesce(${table.validTo}, '~')`,
+      table.validFrom,
+      table.source,
+      table.deletedAt,
+      table.state,
+      table.platform
+    )
+  ]
+)
+
+export const horizonReasons = ["first sync", "migration", "prune"] as const
+
+/**
+ * Per source, the earliest moment its versions answer for exactly: its first sync, where the migration
+ * that created the versions could rebuild them from, or what `prune` kept.
+ */
+export const historyHorizons = sqliteTable("history_horizons", {
+  source: text("source").primaryKey(),
+  since: text("since").notNull(),
+  reason: text("reason", { enum: horizonReasons }).notNull()
+})

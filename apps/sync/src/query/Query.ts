@@ -3,6 +3,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { type DatabaseFailure, MirrorDatabase } from "../db/MirrorDatabase.js"
+import * as Versions from "../Versions.js"
+import * as AsOf from "./AsOf.js"
 import type { Cell, ResultTable } from "./Format.js"
 import { checkReadOnly, parameters } from "./Statement.js"
 
@@ -44,11 +46,19 @@ const isSqlError = (code: string | undefined) =>
  * Runs one statement that only reads, with named parameters bound (never pasted into the SQL).
  * A statement that would write is refused before it runs (by its words, then as the server compiles it),
  * and on a local file SQLite refuses it again if it gets through; the transaction is always rolled back.
+ * With `asOf` (an ISO instant), the mirror's tables and views answer as they stood then (`AsOf.rewrite`).
  */
-export const run = Effect.fn("Query.run")(function*(sql: string, params: Readonly<Record<string, InValue>> = {}) {
-  yield* Either.mapLeft(checkReadOnly(sql), (reason) => new QueryError({ reason }))
-  yield* Either.mapLeft(checkParameters(sql, params), (reason) => new QueryError({ reason, parameters: true }))
+export const run = Effect.fn("Query.run")(function*(
+  statement: string,
+  params: Readonly<Record<string, InValue>> = {},
+  options: { readonly asOf?: string | undefined } = {}
+) {
+  yield* Either.mapLeft(checkReadOnly(statement), (reason) => new QueryError({ reason }))
+  yield* Either.mapLeft(checkParameters(statement, params), (reason) => new QueryError({ reason, parameters: true }))
   const db = yield* MirrorDatabase
+  const { asOf } = options
+  if (asOf !== undefined) yield* Versions.checkAvailable(asOf)
+  const sql = asOf === undefined ? statement : yield* AsOf.rewrite(statement, asOf)
   const refuseWrite = new QueryError({ reason: "the statement tries to write; picasync query only reads" })
   const sqlError = (error: DatabaseFailure) =>
     error._tag === "DatabaseError" && isSqlError(error.code)

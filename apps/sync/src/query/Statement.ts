@@ -33,7 +33,7 @@ const readingKeywords = new Set(["select", "with", "values", "explain"])
  * The statement's words and punctuation outside string literals, quoted identifiers and
  * comments, so a `;` or a keyword inside a string counts for nothing.
  */
-const tokens = (sql: string): Array<string> => {
+export const tokens = (sql: string): Array<string> => {
   const out: Array<string> = []
   let i = 0
   while (i < sql.length) {

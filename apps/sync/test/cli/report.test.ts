@@ -71,6 +71,7 @@ describe("ReportHtml", () => {
         }]
       },
       stateChanges: { total: 1, perDay: [{ day: evil, worse: 1, better: 0 }] },
+      inventoryOverTime: [{ day: evil, live: 1, failed: 0, degraded: null }],
       runs: {
         total: 1,
         failed: 1,

@@ -1,0 +1,96 @@
+import { type SQL, sql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import { isoNow } from "./Now.js"
+
+/** The columns of a `connections` row, which every version copies. */
+export const MIRRORED_COLUMNS = [
+  "source", "id", "key", "platform", "platform_version", "name", "type", "environment", "identity", "identity_type",
+  "description", "state", "version", "active", "created_at", "tags", "raw", "content_hash", "decode_issue",
+  "first_seen_at", "last_seen_at", "deleted_at"
+] as const
+
+const columns = sql.raw(MIRRORED_COLUMNS.join(", "))
+
+/** What one run's apply needs to keep the versions. */
+export interface VersionedRun {
+  readonly runId: number
+  readonly source: string
+  /** The run's stamp: where the versions it opens start and those it replaces end. */
+  readonly now: string
+}
+
+/**
+ * The statements keeping `connection_versions` in step with one run's apply, to run inside its transaction once
+ * `connections` holds the run's result. The run's change log is the diff: each connection it names gets its open
+ * version closed at `now` and its new row opened from `now`; a run that changed nothing writes no row.
+ */
+export const record = (run: VersionedRun): ReadonlyArray<SQL> => {
+  const changedIds = sql`SELECT connection_id FROM connection_changes WHERE run_id = ${run.runId}`
+  return [
+    sql`UPDATE connection_versions SET valid_to = ${run.now}, closed_by_run = ${run.runId}
+      WHERE source = ${run.source} AND id IN (${changedIds}) AND valid_to IS NULL`,
+    sql`INSERT INTO connection_versions (${columns}, valid_from, opened_by_run)
+      SELECT ${columns}, ${run.now}, ${run.runId} FROM connections
+      WHERE source = ${run.source} AND id IN (${changedIds}) ORDER BY id`,
+    // A no-op once the source has a horizon: only its first successful run writes one.
+    sql`INSERT OR IGNORE INTO history_horizons (source, since, reason) VALUES (${run.source}, ${run.now}, 'first sync')`
+  ]
+}
+
+/** The condition on `connection_versions` of the versions valid at the instant `at`, in the form its index serves. */
+export const validAt = (at: string) => {
+  const literal = quoted(at)
+  return `coalesce(valid_to, '~') > ${literal} AND valid_from <= ${literal}`
+}
+
+/** A SQL string literal of `value`. */
+export const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`
+
+/** The `connections` table as it stood at the instant `at`, as the body of a subquery or CTE. */
+export const connectionsAt = (at: string) => `SELECT ${MIRRORED_COLUMNS.join(", ")} FROM connection_versions WHERE ${validAt(at)}`
+
+/** A moment the versions cannot answer for: before a source's horizon, or later than now. */
+export class HistoryUnavailable extends Schema.TaggedError<HistoryUnavailable>()("HistoryUnavailable", {
+  at: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `no history at ${this.at}: ${this.reason}`
+  }
+}
+
+const horizonReason = {
+  "first sync": "its first sync",
+  migration: "when picasync began keeping versions of this mirror (older changes cannot be rebuilt exactly)",
+  prune: "what picasync prune kept"
+} as Record<string, string>
+
+/**
+ * Fails unless every source of the mirror (or `source` alone) has versions reaching back to the instant `at`
+ * and `at` is not in the future; the message names the earliest moment that can be asked for.
+ */
+export const checkAvailable = Effect.fn("Versions.checkAvailable")(function*(at: string, source?: string) {
+  const db = yield* MirrorDatabase
+  const now = yield* isoNow
+  if (at > now) return yield* new HistoryUnavailable({ at, reason: `it is later than now (${now})` })
+  const horizons = yield* db.readOnly("history", async (tx) =>
+    (await tx.execute({
+      sql: "SELECT source, since, reason FROM history_horizons WHERE (:source IS NULL OR source = :source) ORDER BY since DESC",
+      args: { source: source ?? null }
+    })).rows.map((row) => ({ source: String(row.source), since: String(row.since), reason: String(row.reason) })))
+  const latest = horizons[0]
+  if (latest === undefined) {
+    return yield* new HistoryUnavailable({
+      at,
+      reason: source === undefined ? "the mirror has no successful sync yet" : `source ${source} has no successful sync yet`
+    })
+  }
+  if (at < latest.since) {
+    return yield* new HistoryUnavailable({
+      at,
+      reason: `the earliest moment available is ${latest.since}, for source ${latest.source}: ${horizonReason[latest.reason] ?? latest.reason}`
+    })
+  }
+})
