@@ -1,6 +1,10 @@
 import type { InValue, ResultSet } from "@libsql/client"
 import { is, SQL } from "drizzle-orm"
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { DatabaseError } from "./DatabaseError.js"
 import type { BatchStatement } from "./PreparedFile.js"
 
 /**
@@ -29,3 +33,10 @@ export const objects = <Row>(result: ResultSet): ReadonlyArray<Row> =>
     result.columns.forEach((column, i) => (object[column] = row[i]))
     return object as Row
   })
+
+/** Decodes a statement's rows with `schema`; rows of another shape are a `DatabaseError` of `operation`. */
+export const decodeRows = <A, I>(operation: string, schema: Schema.Schema<A, I>) => (rows: ReadonlyArray<unknown>) =>
+  Effect.mapError(
+    Schema.decodeUnknown(schema)(rows),
+    (error) => new DatabaseError({ operation, reason: `unexpected rows: ${ParseResult.TreeFormatter.formatErrorSync(error)}` })
+  )
