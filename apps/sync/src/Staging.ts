@@ -31,7 +31,7 @@ export const TABLE_PREFIX = "staged_run_"
  * The staging table of run `runId`: the rows the run has fetched, before they are applied. One per run,
  * so emptying it is one `DROP TABLE` rather than deleting every row (and its index entry) one by one.
  */
-export const table = (runId: number) => `${TABLE_PREFIX}${runId}`
+const table = (runId: number) => `${TABLE_PREFIX}${runId}`
 
 const COLUMNS = 5
 

@@ -8,8 +8,6 @@ import { hostname } from "node:os"
 import { ApplyWaitTimeoutError, type DatabaseFailure, MirrorDatabase, type Service as Database } from "./db/MirrorDatabase.js"
 import * as Machine from "./Machine.js"
 
-export { ApplyWaitTimeoutError } from "./db/MirrorDatabase.js"
-
 /** How often the holder refreshes its lock. */
 export const HEARTBEAT_EVERY = Duration.seconds(10)
 /** A lock not refreshed for this long is taken over, whoever holds it. */
@@ -152,7 +150,9 @@ export const yieldingToApplies = (source: string) => <A, E, R>(effect: Effect.Ef
 
 const heartbeat = (lock: Lock) =>
   Effect.flatMap(MirrorDatabase, (db) =>
-    db.execute("lock heartbeat", sql`UPDATE sync_locks SET heartbeat_at = ${databaseNow} WHERE ${whereHeld(lock)}`)).pipe(Effect.catchAll((error) => Effect.logWarning(`could not refresh the sync lock: ${error.message}`)))
+    db.execute("lock heartbeat", sql`UPDATE sync_locks SET heartbeat_at = ${databaseNow} WHERE ${whereHeld(lock)}`)).pipe(
+      Effect.catchAll((error) => Effect.logWarning(`could not refresh the sync lock: ${error.message}`))
+    )
 
 const release = (lock: Lock) =>
   Effect.flatMap(MirrorDatabase, (db) => db.execute("lock release", sql`DELETE FROM sync_locks WHERE ${whereHeld(lock)}`)).pipe(

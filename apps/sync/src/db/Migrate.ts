@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm"
 import { migrate } from "drizzle-orm/libsql/migrator"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -5,7 +6,6 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { DatabaseError } from "./DatabaseError.js"
 import type { Service } from "./MirrorDatabase.js"
-import { sql } from "drizzle-orm"
 
 export { packagedMigrationsFolder as packagedFolder } from "../MigrationsFolder.js"
 
