@@ -1,7 +1,32 @@
 import { assert, describe, it } from "@effect/vitest"
+import {
+  type Connection,
+  type ConnectionsPage,
+  PicaClient,
+  type PicaError,
+  PicaNotFoundError,
+  PicaUnsupportedError,
+  UnreadableRow
+} from "@picasync/client"
 import { type Faults, MockPica } from "@picasync/mock"
-import { Effect } from "effect"
-import { backends, count, countMirrorWrites, mirrored, mirrorSnapshot, mirrorWrites, rows, stagingTables, startMock, sync, synced, truth } from "./harness.js"
+import { Effect, Layer, Stream } from "effect"
+import { PicaSync } from "../src/PicaSync.js"
+import {
+  backends,
+  count,
+  countMirrorWrites,
+  mirrored,
+  mirrorLayer,
+  mirrorSnapshot,
+  mirrorWrites,
+  rows,
+  stagingTables,
+  startMock,
+  sync,
+  synced,
+  tempDatabase,
+  truth
+} from "./harness.js"
 
 interface Change {
   readonly connection_id: string
@@ -187,4 +212,176 @@ describe.each(backends)("Sync over $name", ({ database }) => {
         assert.include(error.message, "cut off")
       }))
   })
+})
+
+/** What the `PicaClient` double serves: the API's state, changed by each test between runs. */
+interface Api {
+  /** Every connection the API has, in listing order. */
+  connections: Array<Connection>
+  /** Ids counted in their listing's total but never listed (the real API hides some rows this way). */
+  hidden: Set<string>
+  /** Unreadable rows served on page 1 of the active listing. */
+  unreadable: Array<UnreadableRow>
+  /** Added to each listing's total on the next `drifting` requests: the listing moving under the scan. */
+  drifting: number
+  /** How GET by id answers for an id the API does not have: 404, or 405 on a deployment without it. */
+  getById: "found or 404" | "unsupported"
+  /** GET by id requests received. */
+  gets: number
+}
+
+const request = { method: "GET", url: "http://pica.test/v1/vault/connections", attempts: 1 } as const
+
+/** A `PicaClient` over `api`: listings paged by `limit`, totals as `api` says, GET by id as `api.getById` says. */
+const picaClient = (api: Api) =>
+  Layer.succeed(
+    PicaClient,
+    PicaClient.of({
+      listConnections: (params = {}) =>
+        Effect.sync((): ConnectionsPage => {
+          const limit = params.limit ?? 100
+          const page = params.page ?? 1
+          const listing = api.connections.filter((row) => (row.active ?? true) === (params.active ?? true))
+          const listed = listing.filter((row) => !api.hidden.has(row.id))
+          const drift = api.drifting > 0 ? 1 : 0
+          api.drifting = Math.max(0, api.drifting - 1)
+          const total = listing.length + drift
+          return {
+            rows: listed.slice((page - 1) * limit, page * limit),
+            unreadable: params.active !== false && page === 1 ? api.unreadable : [],
+            total,
+            pages: Math.ceil(total / limit),
+            page
+          }
+        }),
+      getConnection: (id) =>
+        Effect.suspend((): Effect.Effect<Connection, PicaError> => {
+          api.gets++
+          const found = api.connections.find((row) => row.id === id)
+          if (api.getById === "unsupported") return Effect.fail(new PicaUnsupportedError({ ...request, status: 405 }))
+          return found === undefined ? Effect.fail(new PicaNotFoundError({ ...request, status: 404 })) : Effect.succeed(found)
+        }),
+      streamPages: () => Stream.die("not used by a sync"),
+      streamConnections: () => Stream.die("not used by a sync"),
+      updateConnectionTags: () => Effect.die("not used by a sync"),
+      deleteConnection: () => Effect.die("not used by a sync"),
+      listConnectors: () => Effect.die("not used by a sync"),
+      streamConnectors: () => Stream.die("not used by a sync")
+    })
+  )
+
+const connection = (n: number, active = true): Connection => ({
+  id: `conn_${String(n).padStart(3, "0")}`,
+  key: `key::${n}`,
+  name: `Connection ${n}`,
+  platform: "stripe",
+  state: "operational",
+  tags: [`t${n % 3}`],
+  active,
+  createdAt: new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString()
+})
+
+/** An API of `size` connections, every fourth one inactive. */
+const apiOf = (size: number): Api => ({
+  connections: Array.from({ length: size }, (_, i) => connection(i, i % 4 !== 0)),
+  hidden: new Set(),
+  unreadable: [],
+  drifting: 0,
+  getById: "found or 404",
+  gets: 0
+})
+
+/** One sync of source `test` through the engine's front door, against `api`, into the mirror at `url`. */
+const syncAgainst = (api: Api, url: string) =>
+  Effect.flatMap(PicaSync, (engine) => engine.run()).pipe(
+    Effect.provide(PicaSync.layer({ source: "test", pageSize: 10 }).pipe(
+      Layer.provide(Layer.merge(mirrorLayer(url), picaClient(api)))
+    ))
+  )
+
+const liveIds = (url: string) =>
+  Effect.map(rows<{ id: string }>(url, "SELECT id FROM connections WHERE deleted_at IS NULL ORDER BY id"), (live) => live.map((row) => row.id))
+
+/** A mirror synced once from an API of `size` connections. */
+const syncedAgainst = (size: number) =>
+  Effect.gen(function*() {
+    const api = apiOf(size)
+    const url = yield* tempDatabase
+    yield* syncAgainst(api, url)
+    return { api, url }
+  })
+
+describe("Sync's decisions, against a PicaClient double", () => {
+  it.scopedLive("a complete, stable listing proves a missing row gone: it is tombstoned with no GET by id", () =>
+    Effect.gen(function*() {
+      const { api, url } = yield* syncedAgainst(40)
+      const [gone] = api.connections.splice(5, 1)
+      const run = yield* syncAgainst(api, url)
+      assert.include(run, { status: "succeeded", deleted: 1, idsChecked: 0, idsUnconfirmed: 0, driftDetected: false })
+      assert.strictEqual(api.gets, 0)
+      assert.notInclude(yield* liveIds(url), gone!.id)
+    }))
+
+  it.scopedLive("a row counted but not listed is confirmed by id: kept when the API still has it, tombstoned on a 404", () =>
+    Effect.gen(function*() {
+      const { api, url } = yield* syncedAgainst(40)
+      const hidden = api.connections[7]!
+      api.hidden.add(hidden.id)
+      const kept = yield* syncAgainst(api, url)
+      assert.include(kept, { status: "succeeded", deleted: 0, idsChecked: 1, rowsUnlisted: 1 })
+      assert.include(yield* liveIds(url), hidden.id)
+
+      api.connections = api.connections.filter((row) => row.id !== hidden.id)
+      // Still counted in the total, as the real API counts rows it hides.
+      api.connections.push({ ...connection(99), id: "conn_hidden_other" })
+      api.hidden.add("conn_hidden_other")
+      const tombstoned = yield* syncAgainst(api, url)
+      assert.include(tombstoned, { status: "succeeded", deleted: 1, idsChecked: 1 })
+      assert.notInclude(yield* liveIds(url), hidden.id)
+    }))
+
+  it.scopedLive("a missing row the API cannot confirm (no GET by id) is kept: the run is incomplete and tombstones nothing", () =>
+    Effect.gen(function*() {
+      const { api, url } = yield* syncedAgainst(40)
+      api.getById = "unsupported"
+      const gone = api.connections.slice(3, 5).map((row) => row.id)
+      api.connections = api.connections.filter((row) => !gone.includes(row.id))
+      api.drifting = 2
+      const run = yield* syncAgainst(api, url)
+      assert.include(run, { status: "succeeded", deleted: 0, idsUnconfirmed: 2, driftDetected: true })
+      assert.strictEqual(api.gets, 1, "one request tells the deployment has no GET by id")
+      for (const id of gone) assert.include(yield* liveIds(url), id)
+    }))
+
+  it.scopedLive("totals that move during the scan: the listing is scanned again from scratch and missing rows confirmed by id", () =>
+    Effect.gen(function*() {
+      const { api, url } = yield* syncedAgainst(40)
+      const [gone] = api.connections.splice(12, 1)
+      // Both first pages report a total one off: the probe after the scan disagrees with them.
+      api.drifting = 2
+      const run = yield* syncAgainst(api, url)
+      const pagesOnce = Math.ceil(30 / 10) + Math.ceil(9 / 10)
+      assert.include(run, { status: "succeeded", driftDetected: true, deleted: 1, idsChecked: 1, unchanged: 39 })
+      assert.isAbove(run.pagesFetched, pagesOnce, "the listing was read twice")
+      assert.notInclude(yield* liveIds(url), gone!.id)
+      assert.deepStrictEqual(yield* stagingTables(url), [])
+    }))
+
+  it.scopedLive("an unreadable row with an id is mirrored from its raw JSON and flagged; one without an id stops every tombstone", () =>
+    Effect.gen(function*() {
+      const { api, url } = yield* syncedAgainst(20)
+      api.unreadable = [new UnreadableRow({ position: 10, id: "conn_odd", raw: { id: "conn_odd", state: 7 }, path: "rows[10].state", reason: "not a string" })]
+      const flagged = yield* syncAgainst(api, url)
+      assert.include(flagged, { status: "succeeded", inserted: 1, rowsUnreadable: 1, deleted: 0 })
+      assert.deepStrictEqual(yield* rows(url, "SELECT id, state, decode_issue FROM connections WHERE id = 'conn_odd'"), [
+        { id: "conn_odd", state: null, decode_issue: "rows[10].state: not a string" }
+      ])
+
+      const [gone] = api.connections.splice(2, 1)
+      api.unreadable = [new UnreadableRow({ position: 0, raw: { name: "no id" }, path: "rows[0].id", reason: "missing" })]
+      const incomplete = yield* syncAgainst(api, url)
+      assert.include(incomplete, { status: "succeeded", deleted: 0, rowsUnreadable: 1 })
+      assert.include(yield* liveIds(url), gone!.id, "kept: the listing had a row it could not identify")
+      assert.strictEqual(yield* count(url, "SELECT 1 FROM unreadable_rows WHERE connection_id IS NULL"), 1)
+    }))
 })
