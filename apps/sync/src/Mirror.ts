@@ -145,7 +145,7 @@ export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
     upsertConnections(run),
     ...replaceTags(run),
     // Once connections and the change log hold the run's result: the versions follow both.
-    ...Versions.record(run),
+    ...Versions.record({ runId: run.staging.runId, source: run.staging.source, now: run.now }),
     ...(run.notify !== undefined && run.notify.length > 0 ? [queueNotifications(run, run.notify)] : [])
   ]
   for (const statement of statements) {
