@@ -3,6 +3,35 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 
 // Instants are ISO 8601 text, so SQL reads and compares them naturally.
 
+/** The columns a connection row has, in the mirror and in each of its versions: fresh builders for each table. */
+const connectionColumns = () => ({
+  /** Null only on a row the client could not read (see `decode_issue`). */
+  key: text("key"),
+  platform: text("platform"),
+  platformVersion: text("platform_version"),
+  name: text("name"),
+  type: text("type"),
+  environment: text("environment"),
+  identity: text("identity"),
+  identityType: text("identity_type"),
+  description: text("description"),
+  state: text("state"),
+  version: text("version"),
+  /** From the listing the row came in when the row itself does not say. */
+  active: integer("active", { mode: "boolean" }).notNull(),
+  createdAt: text("created_at"),
+  /** JSON array; `[]` for rows that carry no tags (older shape, or `null`). */
+  tags: text("tags").notNull().default(sql`'[]'`),
+  raw: text("raw").notNull(),
+  contentHash: text("content_hash").notNull(),
+  /** Set when the client could not read the row: `path: reason`. It is mirrored from its raw JSON all the same. */
+  decodeIssue: text("decode_issue"),
+  firstSeenAt: text("first_seen_at").notNull(),
+  /** When a sync last wrote this row (inserted, updated or restored); unchanged rows are not rewritten. */
+  lastSeenAt: text("last_seen_at").notNull(),
+  deletedAt: text("deleted_at")
+})
+
 /**
  * One row per connection and source. Typed columns are extracted from `raw`, the row as the API
  * sent it (unknown fields included); the API may leave out or null any field but `id` and `key`,
@@ -13,31 +42,7 @@ export const connections = sqliteTable(
   {
     source: text("source").notNull(),
     id: text("id").notNull(),
-    /** Null only on a row the client could not read (see `decode_issue`). */
-    key: text("key"),
-    platform: text("platform"),
-    platformVersion: text("platform_version"),
-    name: text("name"),
-    type: text("type"),
-    environment: text("environment"),
-    identity: text("identity"),
-    identityType: text("identity_type"),
-    description: text("description"),
-    state: text("state"),
-    version: text("version"),
-    /** From the listing the row came in when the row itself does not say. */
-    active: integer("active", { mode: "boolean" }).notNull(),
-    createdAt: text("created_at"),
-    /** JSON array; `[]` for rows that carry no tags (older shape, or `null`). */
-    tags: text("tags").notNull().default(sql`'[]'`),
-    raw: text("raw").notNull(),
-    contentHash: text("content_hash").notNull(),
-    /** Set when the client could not read the row: `path: reason`. It is mirrored from its raw JSON all the same. */
-    decodeIssue: text("decode_issue"),
-    firstSeenAt: text("first_seen_at").notNull(),
-    /** When a sync last wrote this row (inserted, updated or restored); unchanged rows are not rewritten. */
-    lastSeenAt: text("last_seen_at").notNull(),
-    deletedAt: text("deleted_at")
+    ...connectionColumns()
   },
   (table) => [
     primaryKey({ columns: [table.source, table.id] }),
@@ -195,26 +200,7 @@ export const connectionVersions = sqliteTable(
     versionId: integer("version_id").primaryKey({ autoIncrement: true }),
     source: text("source").notNull(),
     id: text("id").notNull(),
-    key: text("key"),
-    platform: text("platform"),
-    platformVersion: text("platform_version"),
-    name: text("name"),
-    type: text("type"),
-    environment: text("environment"),
-    identity: text("identity"),
-    identityType: text("identity_type"),
-    description: text("description"),
-    state: text("state"),
-    version: text("version"),
-    active: integer("active", { mode: "boolean" }).notNull(),
-    createdAt: text("created_at"),
-    tags: text("tags").notNull().default(sql`'[]'`),
-    raw: text("raw").notNull(),
-    contentHash: text("content_hash").notNull(),
-    decodeIssue: text("decode_issue"),
-    firstSeenAt: text("first_seen_at").notNull(),
-    lastSeenAt: text("last_seen_at").notNull(),
-    deletedAt: text("deleted_at"),
+    ...connectionColumns(),
     validFrom: text("valid_from").notNull(),
     validTo: text("valid_to"),
     /** The runs that opened and closed the version; NULL where the migration found no run in the change log. */
