@@ -16,6 +16,8 @@ export interface SyncOptions extends Scan.FetchOptions {
   readonly wait: boolean
   /** The kinds of change queued as notifications with the mirror's changes. */
   readonly notify?: ReadonlyArray<ChangeKind> | undefined
+  /** Stages what the run applies; default the whole inventory (`Scan.inventory`). A write through the cache stages one row. */
+  readonly fetch?: typeof Scan.inventory | undefined
 }
 
 const noneFetched: SyncRun.FetchStats = {
@@ -61,7 +63,7 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
     return yield* Effect.gen(function*() {
       yield* Staging.clear(source)
       yield* Staging.begin(runId, source)
-      yield* Scan.inventory({ runId, source, options, stats: fetched })
+      yield* (options.fetch ?? Scan.inventory)({ runId, source, options, stats: fetched })
       const now = yield* isoNow
       yield* SyncLock.startApply(lock)
       const stats = yield* Ref.get(fetched)
