@@ -1,21 +1,12 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { type ListConnectionsParams, PicaClient, type PicaClientService, type PicaError } from "@picasync/client"
+import type { ListConnectionsParams, PicaClientService, PicaError } from "@picasync/client"
 import { Inventory, type MockPica } from "@picasync/mock"
-import { Context, Effect, Either, Exit, Layer, Redacted, Scope, Stream } from "effect"
+import { Context, Effect, Either, Exit, Layer, Scope, Stream } from "effect"
 import * as fc from "effect/FastCheck"
 import * as MirrorPicaClient from "../src/MirrorPicaClient.js"
 import { PicaSync } from "../src/PicaSync.js"
+import { liveClient, serviceOf } from "./cache/Clients.js"
 import { mirrorLayer, startMock, sync, tempDatabase } from "./harness.js"
-
-/** The live client against `mock`: no retries, so a request the test did not expect shows at once. */
-export const liveClient = (mock: MockPica.MockPicaServer, secret = mock.secret) =>
-  PicaClient.layer({ secretKey: Redacted.make(secret), baseUrl: mock.url, maxRetries: 0 }).pipe(
-    Layer.provide(NodeHttpClient.layerUndici)
-  )
-
-/** The service a layer provides, alive as long as the scope. */
-const serviceOf = (layer: Layer.Layer<PicaClient>) => Effect.map(Layer.build(layer), Context.get(PicaClient))
 
 /** Rows the generator never makes: unknown fields beside nulls, a bare older shape, and one the client cannot read. */
 const oddRows = [
