@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Console, Context, Effect, Layer, Ref } from "effect"
+import { ConfigProvider, Console, Effect, Layer, Ref } from "effect"
 import { join } from "node:path"
 import { alerts, CacheLive, connectionList } from "../../examples/cache.js"
 import { PicaSync } from "../../src/PicaSync.js"
