@@ -1,3 +1,3 @@
--- A page of a listing in the API's order, and its count, read from an index alone (MirrorPicaClient): unfiltered, and by platform.
-CREATE INDEX `connections_listing_idx` ON `connections` (`source`,`active`,"created_at" DESC,`id`) WHERE "connections"."deleted_at" IS NULL;--> statement-breakpoint
-CREATE INDEX `connections_platform_listing_idx` ON `connections` (`source`,`platform`,`active`,"created_at" DESC,`id`) WHERE "connections"."deleted_at" IS NULL;
+-- A listing's count, and its page in the API's order, read from an index alone (MirrorPicaClient): unfiltered, and by platform.
+CREATE INDEX `connections_listing_idx` ON `connections` (`source`,`active`,`deleted_at`,"created_at" DESC,`id`);--> statement-breakpoint
+CREATE INDEX `connections_platform_listing_idx` ON `connections` (`source`,`platform`,`active`,`deleted_at`,"created_at" DESC,`id`);
