@@ -7,9 +7,11 @@ import type * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as Changes from "./Changes.js"
 import { DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
 import type { ChangeKind } from "./db/schema.js"
 import * as Source from "./Source.js"
@@ -57,6 +59,13 @@ export interface Service {
     schedule: Schedule.Schedule<Out, unknown, R>,
     options?: RunOptions
   ) => Stream.Stream<Either.Either<SyncRun, SyncError>, never, R>
+  /**
+   * Every change event committed to the mirror (those `notify` queues, as `--notify-url` posts them, with
+   * the same ids), in commit order, for as long as the stream is read; never one of a rolled-back run.
+   */
+  readonly changes: (
+    options?: Changes.ChangesOptions
+  ) => Stream.Stream<Changes.ChangeEvent, DatabaseFailure | Changes.ChangeEventUnknownError>
 }
 
 /** `watch` over `run`: now, then on each recurrence of the schedule, each outcome an `Either`. */
@@ -73,13 +82,18 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     pageSize: options.pageSize ?? 100,
     notify: options.notify
   }
+  // Wakes the change streams once a run committed; only the latest signal matters.
+  const committed = yield* PubSub.sliding<void>(1)
   const run = Effect.fn("PicaSync.run")(function*(runOptions: RunOptions = {}) {
     return yield* Sync.run({ ...settings, source: runOptions.source ?? settings.source, wait: runOptions.wait ?? false }).pipe(
       Effect.provideService(PicaClient, client),
-      Effect.provideService(MirrorDatabase, database)
+      Effect.provideService(MirrorDatabase, database),
+      Effect.tap(() => PubSub.publish(committed, undefined))
     )
   })
-  return identity<Service>({ run, watch: watchOf(run) })
+  const changes = (changesOptions?: Changes.ChangesOptions) =>
+    Changes.stream(committed, changesOptions).pipe(Stream.provideService(MirrorDatabase, database))
+  return identity<Service>({ run, watch: watchOf(run), changes })
 })
 
 export const layer = (options: Options = {}): Layer.Layer<PicaSync, never, PicaClient | MirrorDatabase> =>

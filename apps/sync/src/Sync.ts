@@ -15,6 +15,8 @@ export interface SyncOptions extends Scan.FetchOptions {
   readonly wait: boolean
   /** The kinds of change queued as notifications with the mirror's changes. */
   readonly notify?: ReadonlyArray<ChangeKind> | undefined
+  /** Stages what the run applies; default the whole inventory (`Scan.inventory`). A write through the cache stages one row. */
+  readonly fetch?: Scan.Scan["inventory"] | undefined
 }
 
 /** The one-line reason a run failed, as `sync_runs.error` keeps it. */
@@ -49,7 +51,7 @@ export const run = Effect.fn("Sync.run")(function*(options: SyncOptions) {
     const scan = yield* Scan.make(options)
     return yield* Effect.gen(function*() {
       const staging = yield* Staging.make(runId, source)
-      const fetched = yield* scan.inventory(staging)
+      const fetched = yield* (options.fetch ?? scan.inventory)(staging)
       const now = yield* isoNow
       yield* SyncLock.startApply(lock)
       // The run's record is written in the apply's transaction: it commits with the changes, or neither does.

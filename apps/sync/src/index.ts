@@ -1,3 +1,4 @@
+export { type ChangeEvent, ChangeEventUnknownError, type ChangesOptions } from "./Changes.js"
 export {
   ApplyWaitTimeoutError,
   DatabaseAuthError,
@@ -12,6 +13,7 @@ export {
   type Statement
 } from "./db/MirrorDatabase.js"
 export * as MirrorMigrations from "./db/MirrorMigrations.js"
+export * as MirrorPicaClient from "./MirrorPicaClient.js"
 export * as schema from "./db/schema.js"
 export {
   type Options as PicaSyncOptions,

@@ -95,6 +95,24 @@ export class PicaDecodeError extends Schema.TaggedError<PicaDecodeError>()("Pica
   }
 }
 
+/**
+ * The service was answered by a local mirror of the API (`@picasync/sync`'s `MirrorPicaClient`) that could
+ * not answer: it is read-only, holds no sync of the source, or its database or its sync failed.
+ */
+export class PicaMirrorError extends Schema.TaggedError<PicaMirrorError>()("PicaMirrorError", {
+  /** The request the mirror stood in for; its `url` starts `mirror:`, and `attempts` is 0. */
+  ...requestFields,
+  kind: Schema.Literal("read-only", "several-sources", "never-synced", "database", "sync"),
+  /** What happened and what to do, in one line. */
+  reason: Schema.String,
+  /** The database's or the sync's own error, for `kind` `database` and `sync`. */
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message() {
+    return `${this.method} ${this.url}: ${this.reason}`
+  }
+}
+
 export const PicaError = Schema.Union(
   PicaAuthError,
   PicaNotFoundError,
@@ -103,7 +121,8 @@ export const PicaError = Schema.Union(
   PicaRateLimitError,
   PicaServerError,
   PicaTransportError,
-  PicaDecodeError
+  PicaDecodeError,
+  PicaMirrorError
 )
 export type PicaError = typeof PicaError.Type
 

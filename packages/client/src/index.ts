@@ -1,5 +1,5 @@
 export * from "./Connection.js"
-export { ConnectionFromWire, ConnectionsPage, UnreadableRow } from "./ConnectionsPage.js"
+export { ConnectionFromWire, ConnectionsPage, read as readConnectionsPage, UnreadableRow } from "./ConnectionsPage.js"
 export * from "./Connector.js"
 export * from "./Page.js"
 export * from "./Pagination.js"

@@ -187,5 +187,5 @@ export const observed = (engine: PicaSync.Service, file: string, source: string)
           Effect.catchAll((error) => Effect.logError(`${flagName}: ${error.message}`))
         )
       })))
-  return { run, watch: PicaSync.watchOf(run) }
+  return { ...engine, run, watch: PicaSync.watchOf(run) }
 }

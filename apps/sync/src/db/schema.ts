@@ -48,7 +48,17 @@ export const connections = sqliteTable(
     primaryKey({ columns: [table.source, table.id] }),
     index("connections_platform_idx").on(table.source, table.platform),
     // Covers every lookup a sync makes by id (is this content new? which live rows went unseen?) without reading the raw JSON.
-    index("connections_sync_idx").on(table.source, table.id, table.contentHash, table.deletedAt)
+    index("connections_sync_idx").on(table.source, table.id, table.contentHash, table.deletedAt),
+    // A listing's count, and its page in the API's order, from the index alone (`MirrorPicaClient`): unfiltered, and by platform.
+    index("connections_listing_idx").on(table.source, table.active, table.deletedAt, sql`${table.createdAt} DESC`, table.id),
+    index("connections_platform_listing_idx").on(
+      table.source,
+      table.platform,
+      table.active,
+      table.deletedAt,
+      sql`${table.createdAt} DESC`,
+      table.id
+    )
   ]
 )
 
