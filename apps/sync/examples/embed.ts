@@ -1,6 +1,6 @@
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { PicaClient } from "@picasync/client"
-import { MirrorDatabase, MirrorMigrations, PicaSync, schema } from "@picasync/sync"
+import { MirrorDatabase, PicaSync, schema } from "@picasync/sync"
 import { and, count, desc, eq, isNull } from "drizzle-orm"
 import { Console, Effect, Either, Layer, Schedule, Stream } from "effect"
 
@@ -29,9 +29,7 @@ export const program = Effect.flatMap(PicaSync, (sync) =>
   ))
 
 // PICA_SECRET_KEY, PICA_BASE_URL, PICASYNC_DB (default file:picasync.db) and PICASYNC_DB_AUTH_TOKEN come from the environment.
-const MirrorLive = MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(
-  Layer.provideMerge(MirrorDatabase.layerConfig())
-)
+const MirrorLive = MirrorDatabase.layerConfigMigrated()
 const PicaClientLive = PicaClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
 export const MainLive = PicaSync.layerConfig().pipe(Layer.provideMerge(MirrorLive), Layer.provide(PicaClientLive))
 

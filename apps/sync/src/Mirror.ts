@@ -14,8 +14,7 @@ export interface MirrorCounts {
 }
 
 export interface StagedRun {
-  readonly runId: number
-  readonly source: string
+  readonly staging: Staging.Staging
   /** ISO 8601; stamps every row and change this run writes. */
   readonly now: string
   /**
@@ -28,7 +27,7 @@ export interface StagedRun {
 }
 
 /** The run's staging table, as `s`. */
-const staged = (run: StagedRun) => sql.raw(`${Staging.table(run.runId)} s`)
+const staged = (run: StagedRun) => sql.raw(`${run.staging.table} s`)
 
 /** Staged rows whose content the mirror lacked when they were staged. */
 const changed = sql`s.kind = 'changed'`
@@ -39,11 +38,11 @@ const changed = sql`s.kind = 'changed'`
  */
 const stagedWithMirror = (run: StagedRun) => sql`
   FROM ${staged(run)}
-  LEFT JOIN connections c ON c.source = ${run.source} AND c.id = s.id
+  LEFT JOIN connections c ON c.source = ${run.staging.source} AND c.id = s.id
   WHERE ${changed}`
 
 /** Live mirror rows of the source that the run did not stage: gone from the API. */
-const missingFromStaging = (run: StagedRun) => Staging.liveButNotStaged(run.runId, run.source)
+const missingFromStaging = (run: StagedRun) => Staging.liveButNotStaged(run.staging)
 
 /** `{ field: { old, new } }` over the API fields (unknown ones included) whose JSON differs. */
 const changedFields = sql`(
@@ -53,7 +52,7 @@ const changedFields = sql`(
 
 const recordChanges = (run: StagedRun) => ({
   upserts: sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, changed_fields, observed_at)
-    SELECT ${run.runId}, ${run.source}, s.id,
+    SELECT ${run.staging.runId}, ${run.staging.source}, s.id,
       CASE WHEN c.id IS NULL THEN 'inserted' WHEN c.deleted_at IS NULL THEN 'updated' ELSE 'restored' END,
       CASE WHEN c.id IS NULL OR c.content_hash = s.content_hash THEN NULL ELSE ${changedFields} END,
       ${run.now}
@@ -61,7 +60,7 @@ const recordChanges = (run: StagedRun) => ({
       AND (c.id IS NULL OR c.content_hash <> s.content_hash OR c.deleted_at IS NOT NULL)
     ORDER BY s.id`,
   tombstones: sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, observed_at)
-    SELECT ${run.runId}, ${run.source}, id, 'deleted', ${run.now} FROM connections WHERE ${missingFromStaging(run)}`
+    SELECT ${run.staging.runId}, ${run.staging.source}, id, 'deleted', ${run.now} FROM connections WHERE ${missingFromStaging(run)}`
 })
 
 /**
@@ -77,7 +76,7 @@ const upsertConnections = (run: StagedRun) =>
   sql`INSERT INTO connections (source, id, key, platform, platform_version, name, type, environment, identity,
       identity_type, description, state, version, active, created_at, tags, raw, content_hash, decode_issue,
       first_seen_at, last_seen_at, deleted_at)
-    SELECT ${run.source}, s.id, ${text("key")}, ${text("platform")}, ${text("platformVersion")}, ${text("name")},
+    SELECT ${run.staging.source}, s.id, ${text("key")}, ${text("platform")}, ${text("platformVersion")}, ${text("name")},
       ${text("type")}, ${text("environment")}, ${text("identity")}, ${text("identityType")}, ${text("description")},
       ${text("state")}, ${text("version")},
       CASE WHEN s.decode_issue IS NULL THEN coalesce(s.raw ->> '$.active', s.listed_active)
@@ -104,12 +103,12 @@ const tombstoneMissing = (run: StagedRun) =>
 /** The tag rows of connections this run inserted or whose tags it changed; tombstones keep theirs. */
 const replaceTags = (run: StagedRun) => {
   const retagged = sql`SELECT connection_id FROM connection_changes
-    WHERE run_id = ${run.runId} AND (kind = 'inserted' OR changed_fields -> '$.tags' IS NOT NULL)`
+    WHERE run_id = ${run.staging.runId} AND (kind = 'inserted' OR changed_fields -> '$.tags' IS NOT NULL)`
   return [
-    sql`DELETE FROM connection_tags WHERE source = ${run.source} AND connection_id IN (${retagged})`,
+    sql`DELETE FROM connection_tags WHERE source = ${run.staging.source} AND connection_id IN (${retagged})`,
     sql`INSERT OR IGNORE INTO connection_tags (source, connection_id, tag)
       SELECT c.source, c.id, t.value FROM connections c, json_each(c.tags) t
-      WHERE c.source = ${run.source} AND c.id IN (${retagged})`
+      WHERE c.source = ${run.staging.source} AND c.id IN (${retagged})`
   ]
 }
 
@@ -126,7 +125,7 @@ const queueNotifications = (run: StagedRun, kinds: ReadonlyArray<ChangeKind>) =>
       ${run.now}
     FROM connection_changes ch
     JOIN connections c ON c.source = ch.source AND c.id = ch.connection_id
-    WHERE ch.run_id = ${run.runId} AND ch.kind IN (${sql.join(kinds.map((kind) => sql`${kind}`), sql`, `)})
+    WHERE ch.run_id = ${run.staging.runId} AND ch.kind IN (${sql.join(kinds.map((kind) => sql`${kind}`), sql`, `)})
     ORDER BY ch.id`
 
 /**
@@ -147,13 +146,13 @@ export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
     ...(run.notify !== undefined && run.notify.length > 0 ? [queueNotifications(run, run.notify)] : [])
   ]
   for (const statement of statements) {
-    yield* db.query("mirror update", (orm) => orm.run(statement))
+    yield* db.execute("mirror update", statement)
   }
-  const kinds = yield* db.query("mirror update", (orm) =>
-    orm.all<{ kind: ChangeKind; changes: number }>(
-      sql`SELECT kind, count(*) AS changes FROM connection_changes WHERE run_id = ${run.runId} GROUP BY kind`
-    ))
-  const stagedRows = yield* Staging.countStaged(run.runId)
+  const kinds = yield* db.execute<{ kind: ChangeKind; changes: number }>(
+    "mirror update",
+    sql`SELECT kind, count(*) AS changes FROM connection_changes WHERE run_id = ${run.staging.runId} GROUP BY kind`
+  )
+  const stagedRows = yield* run.staging.count
   const changes = (kind: ChangeKind) => kinds.find((row) => row.kind === kind)?.changes ?? 0
   const counts = {
     inserted: changes("inserted"),

@@ -14,11 +14,14 @@ import { DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
 import type { ChangeKind } from "./db/schema.js"
 import * as Source from "./Source.js"
 import * as Sync from "./Sync.js"
-import { ApplyWaitTimeoutError, SyncLockHeldError, SyncLockLostError } from "./SyncLock.js"
+import { SyncLockHeldError, SyncLockLostError } from "./SyncLock.js"
 import type { SyncRun } from "./SyncRun.js"
 
-/** Every way a run can fail: the API past its retries, the database, or another sync of the same source. */
-export const SyncError = Schema.Union(PicaError, DatabaseFailure, SyncLockHeldError, SyncLockLostError, ApplyWaitTimeoutError)
+/**
+ * Every way a run can fail: the API past its retries, the database (another source's apply waited on
+ * too long included), or another sync of the same source.
+ */
+export const SyncError = Schema.Union(PicaError, DatabaseFailure, SyncLockHeldError, SyncLockLostError)
 export type SyncError = typeof SyncError.Type
 
 export interface Options {

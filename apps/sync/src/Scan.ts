@@ -1,9 +1,11 @@
-import { type Connection, type ConnectionsPage, PicaClient, TieRescan } from "@picasync/client"
+import { type Connection, type ConnectionsPage, PicaClient, type PicaError, TieRescan } from "@picasync/client"
 import * as Chunk from "effect/Chunk"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
+import type { DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
 import * as Progress from "./Progress.js"
 import * as Staging from "./Staging.js"
 import type { FetchStats } from "./SyncRun.js"
@@ -16,31 +18,43 @@ export interface FetchOptions {
   readonly pageSize: number
 }
 
-/** One run's fetch: where rows are staged, and the counters the run log records. */
-export interface FetchRun {
-  readonly runId: number
-  readonly source: string
+/** One scan: where its rows are staged, and its own counters. */
+interface ScanRun {
+  readonly staging: Staging.Staging
   readonly options: FetchOptions
   readonly stats: Ref.Ref<FetchStats>
+}
+
+const noneFetched: FetchStats = {
+  pagesFetched: 0,
+  rowsFetched: 0,
+  idsChecked: 0,
+  driftDetected: false,
+  rowsUnlisted: 0,
+  rowsUnreadable: 0,
+  idsUnconfirmed: 0,
+  tieRereads: 0,
+  complete: true
 }
 
 /** Both listings: a complete mirror needs the inactive connections the API hides by default. */
 const listings = [true, false] as const
 
-interface Scan {
+/** What one pass through both listings learned. */
+interface Pass {
   /** Sum of both listings' totals, as the server reported them. */
   readonly total: number
   /** Every total the server reported, before, during and after the scan, agreed. */
   readonly totalsStable: boolean
 }
 
-const count = (run: FetchRun, update: (stats: FetchStats) => Partial<FetchStats>) =>
+const count = (run: ScanRun, update: (stats: FetchStats) => Partial<FetchStats>) =>
   Ref.update(run.stats, (stats) => ({ ...stats, ...update(stats) }))
 
-const stageInBatches = (runId: number, source: string) => <E, R>(rows: Stream.Stream<Staging.StagedRow, E, R>) =>
+const stageInBatches = (staging: Staging.Staging) => <E, R>(rows: Stream.Stream<Staging.StagedRow, E, R>) =>
   rows.pipe(
     Stream.grouped(Staging.ROWS_PER_COMMIT),
-    Stream.mapEffect((batch) => Staging.stage(runId, source, Chunk.toReadonlyArray(batch))),
+    Stream.mapEffect((batch) => staging.stage(Chunk.toReadonlyArray(batch))),
     Stream.runDrain
   )
 
@@ -51,11 +65,12 @@ const fromConnection = (listedActive: boolean) => (row: Connection): Staging.Sta
  * JSON and flagged). Every unreadable row is recorded; one without a usable id makes the listing
  * incomplete, so the run tombstones nothing.
  */
-const pageRows = (run: FetchRun, listedActive: boolean) => (page: ConnectionsPage) =>
+const pageRows = (run: ScanRun, listedActive: boolean) => (page: ConnectionsPage) =>
   Effect.gen(function*() {
     const staged = page.rows.map(fromConnection(listedActive))
     if (page.unreadable.length === 0) return staged
-    yield* UnreadableRows.record({ runId: run.runId, source: run.source, listedActive, page: page.page }, page.unreadable)
+    const { runId, source } = run.staging
+    yield* UnreadableRows.record({ runId, source, listedActive, page: page.page }, page.unreadable)
     const withId = page.unreadable.flatMap((row) =>
       row.id === undefined ? [] : [{ id: row.id, raw: row.raw, listedActive, decodeIssue: `${row.path}: ${row.reason}` }]
     )
@@ -90,7 +105,7 @@ const fetchPage = (options: FetchOptions) => (active: boolean, page: number) =>
   Effect.map(listPage(options, active, page), (fetched): ListedPage => ({ active, page: fetched }))
 
 /** A rescan of each listing's tied rows, its re-reads counted in the run: they spend the rate limit too. */
-const tieRescans = (run: FetchRun) =>
+const tieRescans = (run: ScanRun) =>
   new Map(listings.map((active) => [
     active,
     TieRescan.make(
@@ -122,8 +137,8 @@ const PAGES_AHEAD = 64
  * Pages through both listings once, staging every row; repeats are absorbed by id. Rows tied on
  * `createdAt` across a page boundary are settled by re-reading their pages (`TieRescan`).
  */
-const scan = Effect.fn("Scan.scan")(function*(run: FetchRun, label: string) {
-  const { options, runId, source } = run
+const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string) {
+  const { options, staging } = run
   const progress = yield* Progress.current
   const rescans = tieRescans(run)
   const first = yield* firstPages(options)
@@ -150,53 +165,67 @@ const scan = Effect.fn("Scan.scan")(function*(run: FetchRun, label: string) {
       )
     )),
     Stream.flattenIterables,
-    stageInBatches(runId, source)
+    stageInBatches(staging)
   )
   yield* progress.end
-  yield* Staging.seal(runId, source)
+  yield* staging.seal
   const after = yield* probeTotals
   return {
     total: after.reduce((sum, total) => sum + total, 0),
     totalsStable: listings.every((active, i) => [...totals.get(active)!].every((total) => total === after[i]))
-  } satisfies Scan
+  } satisfies Pass
 })
+
+/** What asking the API for one missing row by id found. */
+type Confirmation = Data.TaggedEnum<{
+  /** The row exists: hidden from the listings, or skipped by them. */
+  Live: { readonly row: Connection }
+  /** A 404: the row is gone. */
+  Gone: {}
+  /** This deployment has no GET by id: it cannot say. */
+  Unknowable: {}
+}>
+const Confirmation = Data.taggedEnum<Confirmation>()
 
 /**
  * Fetches each live mirror row the staging lacks by id: a 404 confirms the deletion, a row found is
  * staged (hidden from the listings, or skipped) and stays live. Without GET by id on this deployment
  * nothing can be confirmed: those rows are counted unconfirmed and the run tombstones nothing.
  */
-const confirmMissing = Effect.fn("Scan.confirmMissing")(function*(run: FetchRun) {
-  const { options, runId, source } = run
+const confirmMissing = Effect.fn("Scan.confirmMissing")(function*(run: ScanRun) {
+  const { options, staging } = run
   const client = yield* PicaClient
   const progress = yield* Progress.current
-  const ids = yield* Staging.missingIds(runId, source)
-  const unsupported = yield* Ref.make(0)
-  /** The row, none when it is gone, undefined when the API cannot say. */
+  const ids = yield* staging.missingIds
   const confirm = (id: string) =>
     client.getConnection(id).pipe(
-      Effect.map(Option.some),
+      Effect.map((row) => Confirmation.Live({ row })),
       Effect.catchTags({
-        PicaNotFoundError: () => Effect.succeed(Option.none<Connection>()),
-        PicaUnsupportedError: () => Effect.as(Ref.update(unsupported, (n) => n + 1), undefined)
+        PicaNotFoundError: () => Effect.succeed(Confirmation.Gone()),
+        PicaUnsupportedError: () => Effect.succeed(Confirmation.Unknowable())
       }),
       Effect.tap(() => Effect.zipRight(count(run, (s) => ({ idsChecked: s.idsChecked + 1 })), progress.advance(1)))
     )
   yield* progress.begin("confirming missing connections", ids.length)
+  const [firstId, ...rest] = ids
   // One first, so a deployment without GET by id costs one request, not one per missing row.
-  const first = ids[0] === undefined ? Option.none<Connection>() : yield* confirm(ids[0])
-  if (first !== undefined) {
-    yield* Stream.fromIterable(ids.slice(1)).pipe(
+  const first = firstId === undefined ? Confirmation.Gone() : yield* confirm(firstId)
+  const unknowable = yield* Ref.make(0)
+  if (Confirmation.$is("Unknowable")(first)) {
+    yield* Ref.set(unknowable, ids.length)
+  } else {
+    yield* Stream.fromIterable(rest).pipe(
       Stream.mapEffect(confirm, { concurrency: options.concurrency }),
       Stream.prepend(Chunk.of(first)),
-      Stream.filterMap((found) => found ?? Option.none()),
+      Stream.tap((found) => Confirmation.$is("Unknowable")(found) ? Ref.update(unknowable, (n) => n + 1) : Effect.void),
+      Stream.filterMap((found) => Confirmation.$is("Live")(found) ? Option.some(found.row) : Option.none()),
       // A row fetched by id says itself whether it is active.
       Stream.map((row) => fromConnection(row.active === true)(row)),
-      stageInBatches(runId, source)
+      stageInBatches(staging)
     )
   }
   yield* progress.end
-  const unconfirmed = first === undefined ? ids.length : yield* Ref.get(unsupported)
+  const unconfirmed = yield* Ref.get(unknowable)
   if (unconfirmed > 0) {
     yield* Effect.logWarning(
       `${unconfirmed} connection(s) missing from the listing could not be confirmed gone (no GET by id on this API): kept, not tombstoned`
@@ -206,25 +235,44 @@ const confirmMissing = Effect.fn("Scan.confirmMissing")(function*(run: FetchRun)
 })
 
 /**
- * Stages the source's whole inventory for `run`. Totals that moved mean the listing drifted under the
- * scan: it is redone once from scratch. A listing with fewer rows than its stable totals is not drift:
- * the server counts rows it never lists. Either way each live mirror row still missing is confirmed
- * by id before the apply may tombstone it, so the mirror never tombstones a live connection.
+ * Stages the source's whole inventory and returns what the scan learned. Totals that moved mean the
+ * listing drifted under the scan: it is redone once from scratch. A listing with fewer rows than its
+ * stable totals is not drift: the server counts rows it never lists. Either way each live mirror row
+ * still missing is confirmed by id before the apply may tombstone it, so the mirror never tombstones a
+ * live connection.
  */
-export const inventory = Effect.fn("Scan.inventory")(function*(run: FetchRun) {
+const inventory = Effect.fn("Scan.inventory")(function*(run: ScanRun) {
   const first = yield* scan(run, "fetching")
   const drifted = !first.totalsStable
   if (drifted) {
     yield* count(run, () => ({ driftDetected: true }))
     yield* Effect.logInfo("the listing moved during the scan: scanning again, then checking missing ids one by one")
     // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
-    yield* Staging.clear(run.source)
-    yield* Staging.begin(run.runId, run.source)
+    yield* run.staging.reset
   }
   const last = drifted ? yield* scan(run, "rescanning") : first
-  const staged = yield* Staging.countStaged(run.runId)
+  const staged = yield* run.staging.count
   yield* count(run, () => ({ rowsUnlisted: Math.max(0, last.total - staged) }))
-  // Stable totals and every counted row listed: the listing is complete.
-  if (!drifted && staged >= last.total) return
-  yield* confirmMissing(run)
+  // Unless the totals were stable and every counted row listed, missing rows are confirmed one by one.
+  if (drifted || staged < last.total) yield* confirmMissing(run)
+  return yield* Ref.get(run.stats)
 })
+
+/** A scan of the source's inventory, with its own counters. */
+export interface Scan {
+  /**
+   * Stages the whole inventory into `staging` and returns the counts the run log records, `complete`
+   * when a missing row may be tombstoned: false after a row without a usable id, or a missing row that
+   * could not be confirmed gone.
+   */
+  readonly inventory: (staging: Staging.Staging) => Effect.Effect<FetchStats, PicaError | DatabaseFailure, PicaClient | MirrorDatabase>
+  /** What the scan has counted so far: recorded with a run that fails part-way. */
+  readonly fetchedSoFar: Effect.Effect<FetchStats>
+}
+
+/** A scan, not started: `inventory` runs it. */
+export const make = (options: FetchOptions): Effect.Effect<Scan> =>
+  Effect.map(Ref.make(noneFetched), (stats) => ({
+    inventory: (staging) => inventory({ staging, options, stats }),
+    fetchedSoFar: Ref.get(stats)
+  }))

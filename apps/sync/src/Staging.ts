@@ -1,43 +1,11 @@
 import { sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import { hash } from "node:crypto"
-import { MirrorDatabase } from "./db/MirrorDatabase.js"
-import * as SyncLock from "./SyncLock.js"
+import { canonicalJson } from "./CanonicalJson.js"
+import { type DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
 
 /** Rows per multi-row INSERT: 5 parameters each, 2,501 a statement, far below SQLite's 32,766. */
 export const BATCH_SIZE = 500
-
-/** Sorted key orders by the order the keys came in: rows of one API share a handful of shapes. */
-const sortedOrders = new Map<string, ReadonlyArray<string>>()
-const MAX_ORDERS = 1_000
-
-const sortedKeys = (object: object): ReadonlyArray<string> => {
-  const keys = Object.keys(object)
-  const shape = keys.join("\u0000")
-  let sorted = sortedOrders.get(shape)
-  if (sorted === undefined) {
-    sorted = keys.sort()
-    if (sortedOrders.size < MAX_ORDERS) sortedOrders.set(shape, sorted)
-  }
-  return sorted
-}
-
-/** `value` with every object's keys sorted, so equal content always serialises the same way. */
-const canonical = (value: unknown): unknown => {
-  if (value === null || typeof value !== "object") return value
-  if (Array.isArray(value)) return value.map(canonical)
-  const object = value as Record<string, unknown>
-  // A plain object keeps V8's fast serialisation; a field named `__proto__` is defined, not assigned, so it stays a field.
-  const sorted: Record<string, unknown> = {}
-  for (const key of sortedKeys(object)) {
-    if (key === "__proto__") Object.defineProperty(sorted, key, { value: canonical(object[key]), enumerable: true, writable: true, configurable: true })
-    else sorted[key] = canonical(object[key])
-  }
-  return sorted
-}
-
-/** The row as JSON with its keys sorted: what `raw` holds and `content_hash` hashes. */
-export const canonicalJson = (row: unknown): string => JSON.stringify(canonical(row))
 
 /**
  * SHA-256 of a row's canonical JSON: the same content hashes the same whatever its key order. One-shot
@@ -104,47 +72,81 @@ const insertArgs = (source: string, rows: ReadonlyArray<StagedRow>) => {
 }
 
 /**
- * Creates run `runId`'s staging table, empty and without an index: rows arrive in random id order, and an
- * index kept up to date through the scan would rewrite pages all over it at every commit, more of them
- * the larger the inventory. `seal` indexes it once, at the end.
+ * Run `runId`'s staging table, empty and without an index: rows arrive in random id order, and an index
+ * kept up to date through the scan would rewrite pages all over it at every commit, more of them the
+ * larger the inventory. `seal` indexes it once, at the end.
  */
-export const begin = Effect.fn("Staging.begin")(function*(runId: number, source: string) {
-  const db = yield* MirrorDatabase
-  yield* SyncLock.yieldToApply(source)
-  yield* db.query("staging", (orm) =>
-    orm.run(sql.raw(`CREATE TABLE ${table(runId)} (
-      id TEXT NOT NULL,
-      kind TEXT NOT NULL,
-      raw TEXT,
-      content_hash TEXT NOT NULL,
-      listed_active INTEGER NOT NULL,
-      decode_issue TEXT
-    )`)))
-})
+const createTable = (runId: number) =>
+  sql.raw(`CREATE TABLE ${table(runId)} (
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    raw TEXT,
+    content_hash TEXT NOT NULL,
+    listed_active INTEGER NOT NULL,
+    decode_issue TEXT
+  )`)
 
-/** Stages rows fetched by run `runId` of `source` in one transaction, `BATCH_SIZE` rows per statement. */
-export const stage = Effect.fn("Staging.stage")(function*(runId: number, source: string, rows: ReadonlyArray<StagedRow>) {
-  if (rows.length === 0) return
+/** The staging table of one run: where its fetched rows wait for the apply. */
+export interface Staging {
+  readonly runId: number
+  readonly source: string
+  /** The table's name, for the apply's statements. */
+  readonly table: string
+  /** Stages rows in one transaction, `BATCH_SIZE` rows per statement. */
+  readonly stage: (rows: ReadonlyArray<StagedRow>) => Effect.Effect<void, DatabaseFailure>
+  /**
+   * Indexes the staged rows by id, in one sort, and keeps the last one fetched of a row listed twice.
+   * Run once the listings are staged; rows staged after it (confirmed by id) keep the index up to date.
+   */
+  readonly seal: Effect.Effect<void, DatabaseFailure>
+  /** Empties the table, index and all, for a scan that starts again from scratch. */
+  readonly reset: Effect.Effect<void, DatabaseFailure>
+  /** How many distinct connections are staged. */
+  readonly count: Effect.Effect<number, DatabaseFailure>
+  /** Ids the mirror holds as live for the source that are not staged: deletion candidates. */
+  readonly missingIds: Effect.Effect<ReadonlyArray<string>, DatabaseFailure>
+}
+
+/** Live mirror rows of `staging`'s source that it has not staged: what may be gone. The one place this rule is written. */
+export const liveButNotStaged = (staging: Pick<Staging, "source" | "table">) =>
+  sql`connections.source = ${staging.source} AND connections.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM ${sql.raw(staging.table)} s WHERE s.id = connections.id)`
+
+/** Drops the staging tables of every run of `source`: a killed run's, which are never part of the mirror. */
+const dropLeftovers = Effect.fn("Staging.dropLeftovers")(function*(source: string) {
   const db = yield* MirrorDatabase
-  const full = insertStatement(runId, BATCH_SIZE)
-  const statements = Array.from({ length: Math.ceil(rows.length / BATCH_SIZE) }, (_, i) => {
-    const batch = rows.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE)
-    return { sql: batch.length === BATCH_SIZE ? full : insertStatement(runId, batch.length), args: insertArgs(source, batch) }
-  })
-  yield* SyncLock.yieldToApply(source)
-  // Built by hand, not by Drizzle's query builder, which costs more than the insert at this size.
-  yield* db.batch("staging", statements)
+  const tables = yield* db.execute<{ name: string }>(
+    "staging",
+    sql`SELECT s.name FROM sqlite_schema s JOIN sync_runs r ON s.name = ${TABLE_PREFIX} || r.id
+      WHERE s.type = 'table' AND r.source = ${source}`
+  )
+  for (const { name } of tables) yield* db.execute("staging", sql.raw(`DROP TABLE IF EXISTS ${name}`))
 })
 
 /**
- * Indexes run `runId`'s staged rows by id, in one sort, and keeps the last one fetched of a row listed
- * twice. Run once the listings are staged; rows staged after it (confirmed by id) keep the index up to date.
+ * The staging table of run `runId` of `source`, made for the scope and dropped with it, whether the run
+ * succeeds or not; a killed run's is dropped when the next run of its source makes its own.
  */
-export const seal = Effect.fn("Staging.seal")(function*(runId: number, source: string) {
+export const make = Effect.fn("Staging.make")(function*(runId: number, source: string) {
   const db = yield* MirrorDatabase
   const name = table(runId)
-  yield* SyncLock.yieldToApply(source)
-  yield* db.batch("staging", [
+  const create = db.execute("staging", createTable(runId))
+  const drop = db.execute("staging", sql.raw(`DROP TABLE IF EXISTS ${name}`))
+  yield* Effect.acquireRelease(
+    Effect.zipRight(dropLeftovers(source), create),
+    () => Effect.ignoreLogged(drop)
+  )
+  const full = insertStatement(runId, BATCH_SIZE)
+  const stage = (rows: ReadonlyArray<StagedRow>) =>
+    rows.length === 0 ? Effect.void : db.batch(
+      "staging",
+      // Built by hand, not by Drizzle's query builder, which costs more than the insert at this size.
+      Array.from({ length: Math.ceil(rows.length / BATCH_SIZE) }, (_, i) => {
+        const batch = rows.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE)
+        return { sql: batch.length === BATCH_SIZE ? full : insertStatement(runId, batch.length), args: insertArgs(source, batch) }
+      })
+    ).pipe(Effect.withSpan("Staging.stage", { attributes: { rows: rows.length } }))
+  const seal = db.batch("staging", [
     // With kind and hash, the change log is written from the index alone, without reading each row's JSON.
     { sql: `CREATE INDEX ${name}_id ON ${name} (id, kind, content_hash)`, args: [] },
     // Ids staged twice are found by one walk of the index, with no sort; all but each one's last copy go.
@@ -154,38 +156,20 @@ export const seal = Effect.fn("Staging.seal")(function*(runId: number, source: s
         WHERE s.rowid < twice.last)`,
       args: []
     }
-  ])
-})
-
-/** How many distinct connections run `runId` has staged. */
-export const countStaged = Effect.fn("Staging.countStaged")(function*(runId: number) {
-  const db = yield* MirrorDatabase
-  const [row] = yield* db.query("staging", (orm) => orm.all<{ staged: number }>(sql.raw(`SELECT count(*) AS staged FROM ${table(runId)}`)))
-  return row?.staged ?? 0
-})
-
-/** Live mirror rows of `source` that run `runId` has not staged: what may be gone. The one place this rule is written. */
-export const liveButNotStaged = (runId: number, source: string) =>
-  sql`connections.source = ${source} AND connections.deleted_at IS NULL
-    AND NOT EXISTS (SELECT 1 FROM ${sql.raw(table(runId))} s WHERE s.id = connections.id)`
-
-/** Ids the mirror holds as live for `source` that run `runId` has not staged: deletion candidates. */
-export const missingIds = Effect.fn("Staging.missingIds")(function*(runId: number, source: string) {
-  const db = yield* MirrorDatabase
-  const rows = yield* db.query("staging", (orm) =>
-    orm.all<{ id: string }>(sql`SELECT id FROM connections WHERE ${liveButNotStaged(runId, source)}`))
-  return rows.map((row) => row.id)
-})
-
-/** Drops the staging tables of every run of `source`, a killed run's included: they are never part of the mirror. */
-export const clear = Effect.fn("Staging.clear")(function*(source: string) {
-  const db = yield* MirrorDatabase
-  const tables = yield* db.query("staging", (orm) =>
-    orm.all<{ name: string }>(sql`SELECT s.name FROM sqlite_schema s JOIN sync_runs r ON s.name = ${TABLE_PREFIX} || r.id
-      WHERE s.type = 'table' AND r.source = ${source}`))
-  if (tables.length === 0) return
-  yield* SyncLock.yieldToApply(source)
-  for (const { name } of tables) {
-    yield* db.query("staging", (orm) => orm.run(sql.raw(`DROP TABLE IF EXISTS ${name}`)))
-  }
+  ]).pipe(Effect.withSpan("Staging.seal"))
+  const staging = { runId, source, table: name } as const
+  return {
+    ...staging,
+    stage,
+    seal,
+    reset: Effect.zipRight(drop, create).pipe(Effect.asVoid, Effect.withSpan("Staging.reset")),
+    count: Effect.map(
+      db.execute<{ staged: number }>("staging", sql.raw(`SELECT count(*) AS staged FROM ${name}`)),
+      ([row]) => row?.staged ?? 0
+    ),
+    missingIds: Effect.map(
+      db.execute<{ id: string }>("staging", sql`SELECT id FROM connections WHERE ${liveButNotStaged(staging)}`),
+      (rows) => rows.map((row) => row.id)
+    )
+  } satisfies Staging
 })

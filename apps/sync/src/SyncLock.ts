@@ -1,13 +1,14 @@
-import { and, eq, getTableColumns, isNotNull, ne, type SQL, sql } from "drizzle-orm"
+import { type SQL, sql } from "drizzle-orm"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { type DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
-import { syncLocks } from "./db/schema.js"
+import { ApplyWaitTimeoutError, type DatabaseFailure, MirrorDatabase, type Service as Database } from "./db/MirrorDatabase.js"
 import * as Machine from "./Machine.js"
+
+export { ApplyWaitTimeoutError } from "./db/MirrorDatabase.js"
 
 /** How often the holder refreshes its lock. */
 export const HEARTBEAT_EVERY = Duration.seconds(10)
@@ -38,18 +39,6 @@ export class SyncLockLostError extends Schema.TaggedError<SyncLockLostError>()("
   }
 }
 
-/** Another source's sync kept applying for longer than this sync waits: the database's timeout. */
-export class ApplyWaitTimeoutError extends Schema.TaggedError<ApplyWaitTimeoutError>()("ApplyWaitTimeoutError", {
-  source: Schema.String,
-  applying: Schema.optional(Schema.String),
-  waited: Schema.String
-}) {
-  override get message() {
-    const other = this.applying === undefined ? "another source's sync" : `the sync of source "${this.applying}"`
-    return `this sync of source "${this.source}" waited ${this.waited} for ${other} to finish applying; it changed nothing: run it again, or allow a longer database timeout`
-  }
-}
-
 export interface Lock {
   readonly source: string
   /** Random per acquisition: only this holder refreshes, checks or releases the row. */
@@ -67,16 +56,27 @@ const isRunning = (pid: number) => {
 }
 
 /** Now on the database's clock (the server's, for a remote one), as ISO 8601 like every timestamp column. */
-const databaseNow = sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
+const databaseNow = sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
 
-/** Milliseconds since the holder's last heartbeat, on the database's clock, so skewed machine clocks agree. */
-const heartbeatAge = sql<number>`CAST((julianday('now') - julianday(${syncLocks.heartbeatAt})) * 86400000 AS INTEGER)`
+/** A lock row, and milliseconds since its last heartbeat on the database's clock, so skewed machine clocks agree. */
+interface Holder {
+  readonly source: string
+  readonly holder: string
+  readonly pid: number
+  readonly hostname: string
+  readonly machine: string | null
+  readonly acquiredAt: string
+  readonly ageMillis: number
+}
 
-type Holder = typeof syncLocks.$inferSelect & { readonly ageMillis: number }
-
-const holders = (where: SQL | undefined) =>
+const holders = (where: SQL) =>
   Effect.flatMap(MirrorDatabase, (db) =>
-    db.query("lock", (orm) => orm.select({ ...getTableColumns(syncLocks), ageMillis: heartbeatAge }).from(syncLocks).where(where)))
+    db.execute<Holder>(
+      "lock",
+      sql`SELECT source, holder, pid, hostname, machine, acquired_at AS acquiredAt,
+        CAST((julianday('now') - julianday(heartbeat_at)) * 86400000 AS INTEGER) AS ageMillis
+      FROM sync_locks WHERE ${where}`
+    ))
 
 /**
  * The locks this process holds. A row naming this process but none of these was left by a release that
@@ -92,7 +92,7 @@ const isAlive = (holder: Holder) =>
   holder.ageMillis < Duration.toMillis(STALE_AFTER) && (holder.machine !== Machine.id() || holderRuns(holder))
 
 const liveHolder = (source: string) =>
-  Effect.map(holders(eq(syncLocks.source, source)), ([holder]) => (holder !== undefined && isAlive(holder) ? holder : undefined))
+  Effect.map(holders(sql`source = ${source}`), ([holder]) => (holder !== undefined && isAlive(holder) ? holder : undefined))
 
 const heldBy = (source: string, holder: Holder) =>
   new SyncLockHeldError({ source, pid: holder.pid, hostname: holder.hostname, since: holder.acquiredAt })
@@ -103,18 +103,13 @@ const claim = (source: string) =>
     const db = yield* MirrorDatabase
     const current = yield* liveHolder(source)
     if (current !== undefined) return yield* heldBy(source, current)
-    const row = {
-      source,
-      holder: randomUUID(),
-      pid: process.pid,
-      hostname: hostname(),
-      machine: Machine.id(),
-      acquiredAt: databaseNow,
-      heartbeatAt: databaseNow,
-      applyingSince: null
-    }
-    yield* db.query("lock", (orm) => orm.insert(syncLocks).values(row).onConflictDoUpdate({ target: syncLocks.source, set: row }))
-    return { source, holder: row.holder } satisfies Lock
+    const holder = randomUUID()
+    yield* db.execute(
+      "lock",
+      sql`INSERT OR REPLACE INTO sync_locks (source, holder, pid, hostname, machine, acquired_at, heartbeat_at, applying_since)
+        VALUES (${source}, ${holder}, ${process.pid}, ${hostname()}, ${Machine.id()}, ${databaseNow}, ${databaseNow}, NULL)`
+    )
+    return { source, holder } satisfies Lock
   })
 
 const tryAcquire = (source: string): Effect.Effect<Lock, SyncLockHeldError | DatabaseFailure, MirrorDatabase> =>
@@ -122,12 +117,12 @@ const tryAcquire = (source: string): Effect.Effect<Lock, SyncLockHeldError | Dat
     Effect.tap((lock) => Effect.sync(() => heldHere.add(lock.holder)))
   )
 
-const whereHeld = (lock: Lock) => and(eq(syncLocks.source, lock.source), eq(syncLocks.holder, lock.holder))
+const whereHeld = (lock: Lock) => sql`source = ${lock.source} AND holder = ${lock.holder}`
 
 /** The source of a live sync of another source that is applying its run, if any. */
 const otherApplying = (source: string) =>
   Effect.map(
-    holders(and(ne(syncLocks.source, source), isNotNull(syncLocks.applyingSince))),
+    holders(sql`source <> ${source} AND applying_since IS NOT NULL`),
     (applying) => applying.find(isAlive)?.source
   )
 
@@ -136,29 +131,31 @@ const otherApplying = (source: string) =>
  * timeout. A libSQL server ends a transaction older than 5 s when another writer waits on it, so a sync
  * holds back its writes (staging, heartbeats, its own apply) rather than cost the other one its apply.
  */
-export const yieldToApply = Effect.fn("SyncLock.yieldToApply")(function*(source: string) {
-  const db = yield* MirrorDatabase
+const awaitApplies = (source: string, db: Database) => {
   let applying: string | undefined
-  yield* Effect.repeat(otherApplying(source), {
+  return Effect.repeat(otherApplying(source), {
     while: (other) => (applying = other) !== undefined,
     schedule: Schedule.spaced(APPLY_POLL)
   }).pipe(
     Effect.timeoutFail({
       duration: db.timeout,
       onTimeout: () => new ApplyWaitTimeoutError({ source, applying, waited: Duration.format(db.timeout) })
-    })
+    }),
+    Effect.provideService(MirrorDatabase, db),
+    Effect.withSpan("SyncLock.awaitApplies")
   )
-})
+}
+
+/** `effect`, with each of its database calls outside a transaction held back while another source's sync applies its run. */
+export const yieldingToApplies = (source: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(MirrorDatabase, (db) => db.yieldingTo(awaitApplies(source, db))(effect))
 
 const heartbeat = (lock: Lock) =>
-  Effect.gen(function*() {
-    const db = yield* MirrorDatabase
-    yield* yieldToApply(lock.source)
-    yield* db.query("lock heartbeat", (orm) => orm.update(syncLocks).set({ heartbeatAt: databaseNow }).where(whereHeld(lock)))
-  }).pipe(Effect.catchAll((error) => Effect.logWarning(`could not refresh the sync lock: ${error.message}`)))
+  Effect.flatMap(MirrorDatabase, (db) =>
+    db.execute("lock heartbeat", sql`UPDATE sync_locks SET heartbeat_at = ${databaseNow} WHERE ${whereHeld(lock)}`)).pipe(Effect.catchAll((error) => Effect.logWarning(`could not refresh the sync lock: ${error.message}`)))
 
 const release = (lock: Lock) =>
-  Effect.flatMap(MirrorDatabase, (db) => db.query("lock release", (orm) => orm.delete(syncLocks).where(whereHeld(lock)))).pipe(
+  Effect.flatMap(MirrorDatabase, (db) => db.execute("lock release", sql`DELETE FROM sync_locks WHERE ${whereHeld(lock)}`)).pipe(
     Effect.catchAll((error) => Effect.logWarning(`could not release the sync lock: ${error.message}`)),
     Effect.ensuring(Effect.sync(() => heldHere.delete(lock.holder)))
   )
@@ -173,13 +170,10 @@ const untilFree = (source: string) =>
  */
 export const hold = Effect.fn("SyncLock.hold")(function*(source: string, options: { readonly wait: boolean }) {
   // Read first, and write only when the lock looks free: a claim waiting on a server's write lock would end another sync's apply.
-  const take = Effect.zipRight(
-    yieldToApply(source),
-    Effect.flatMap(liveHolder(source), (holder) =>
-      holder === undefined
-        ? Effect.acquireRelease(tryAcquire(source), release)
-        : heldBy(source, holder))
-  )
+  const take = Effect.flatMap(liveHolder(source), (holder) =>
+    holder === undefined
+      ? Effect.acquireRelease(tryAcquire(source), release)
+      : heldBy(source, holder))
   const lock = yield* take.pipe(
     Effect.catchTag("SyncLockHeldError", (held) =>
       options.wait
@@ -196,7 +190,7 @@ export const hold = Effect.fn("SyncLock.hold")(function*(source: string, options
 
 /**
  * Marks `lock` as applying, once no other source's sync is applying: from then on other syncs hold
- * back their writes (`yieldToApply`) until the apply commits (`finishApply`) or the lock is released.
+ * back their writes (`yieldingToApplies`) until the apply commits (`finishApply`) or the lock is released.
  */
 export const startApply = Effect.fn("SyncLock.startApply")(function*(lock: Lock) {
   const db = yield* MirrorDatabase
@@ -204,22 +198,22 @@ export const startApply = Effect.fn("SyncLock.startApply")(function*(lock: Lock)
     "lock",
     Effect.gen(function*() {
       if ((yield* otherApplying(lock.source)) !== undefined) return false
-      yield* db.query("lock", (orm) => orm.update(syncLocks).set({ applyingSince: databaseNow }).where(whereHeld(lock)))
+      yield* db.execute("lock", sql`UPDATE sync_locks SET applying_since = ${databaseNow} WHERE ${whereHeld(lock)}`)
       return true
     })
   )
-  yield* Effect.repeat(Effect.zipRight(yieldToApply(lock.source), mark), { until: (marked) => marked })
+  yield* Effect.repeat(mark, { until: (marked) => marked })
 })
 
 /** Clears the applying mark; run it in the apply's transaction, so it clears at commit. */
 export const finishApply = Effect.fn("SyncLock.finishApply")(function*(lock: Lock) {
   const db = yield* MirrorDatabase
-  yield* db.query("lock", (orm) => orm.update(syncLocks).set({ applyingSince: null }).where(whereHeld(lock)))
+  yield* db.execute("lock", sql`UPDATE sync_locks SET applying_since = NULL WHERE ${whereHeld(lock)}`)
 })
 
 /** Fails unless `lock` is still held; inside the mirror transaction, no one can take it over until commit. */
 export const verify = Effect.fn("SyncLock.verify")(function*(lock: Lock) {
   const db = yield* MirrorDatabase
-  const [held] = yield* db.query("lock", (orm) => orm.select({ source: syncLocks.source }).from(syncLocks).where(whereHeld(lock)))
+  const [held] = yield* db.execute("lock", sql`SELECT source FROM sync_locks WHERE ${whereHeld(lock)}`)
   if (held === undefined) return yield* new SyncLockLostError({ source: lock.source })
 })

@@ -1,8 +1,9 @@
-import { and, eq } from "drizzle-orm"
+import { getTableColumns, type SQL, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
 import { runStatuses, syncRuns } from "./db/schema.js"
+import { decodeRows } from "./db/Statement.js"
 import type { MirrorCounts } from "./Mirror.js"
 import { isoNow } from "./Now.js"
 
@@ -38,6 +39,22 @@ export interface Failure {
 const unrecordedEnd =
   "its end was never recorded: the process running it stopped, or could not write the run log (a full disk?); none of its changes are in the mirror"
 
+const columns = getTableColumns(syncRuns)
+type Column = keyof typeof columns
+
+/** `column = value, …` for the run's fields in `values`, by their column names. */
+const assignments = (values: Partial<Record<Column, string | number | boolean | null>>): SQL =>
+  sql.join(
+    Object.entries(values).map(([field, value]) => sql`${sql.identifier(columns[field as Column].name)} = ${value}`),
+    sql`, `
+  )
+
+/** Every column, named as `SyncRun`'s field. */
+const asFields = sql.join(
+  Object.entries(columns).map(([field, column]) => sql`${sql.identifier(column.name)} AS ${sql.identifier(field)}`),
+  sql`, `
+)
+
 /**
  * Records a new run of `source` as `running` and returns its id. Called while holding the
  * source's lock, so a run still marked `running` was left by a process that died, or that could not
@@ -46,13 +63,14 @@ const unrecordedEnd =
 export const start = Effect.fn("SyncRun.start")(function*(source: string) {
   const db = yield* MirrorDatabase
   const now = yield* isoNow
-  yield* db.query("run log", (orm) =>
-    orm.update(syncRuns)
-      .set({ status: "interrupted", finishedAt: now, error: unrecordedEnd })
-      .where(and(eq(syncRuns.source, source), eq(syncRuns.status, "running"))))
-  const [run] = yield* db.query("run log", (orm) =>
-    orm.insert(syncRuns).values({ source, startedAt: now, status: "running" }).returning({ id: syncRuns.id }))
-  return run!.id
+  yield* db.execute(
+    "run log",
+    sql`UPDATE sync_runs SET ${assignments({ status: "interrupted", finishedAt: now, error: unrecordedEnd })}
+      WHERE source = ${source} AND status = 'running'`
+  )
+  const [run] = yield* db.execute("run log", sql`INSERT INTO sync_runs (source, started_at, status) VALUES (${source}, ${now}, 'running') RETURNING id`)
+    .pipe(Effect.flatMap(decodeRows("run log", Schema.Tuple(Schema.Struct({ id: Schema.Int })))))
+  return run.id
 })
 
 /** The fetch counters `sync_runs` keeps. */
@@ -65,12 +83,12 @@ const recorded = ({ complete: _complete, ...stats }: FetchStats) => stats
 export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, fetched: FetchStats, counts: MirrorCounts) {
   const db = yield* MirrorDatabase
   const finishedAt = yield* isoNow
-  const [run] = yield* db.query("run log", (orm) =>
-    orm.update(syncRuns)
-      .set({ status: "succeeded", finishedAt, ...recorded(fetched), ...counts, error: null })
-      .where(eq(syncRuns.id, runId))
-      .returning())
-  return new SyncRun(run!)
+  const [run] = yield* db.execute(
+    "run log",
+    sql`UPDATE sync_runs SET ${assignments({ status: "succeeded", finishedAt, ...recorded(fetched), ...counts, error: null })}
+      WHERE id = ${runId} RETURNING ${asFields}`
+  ).pipe(Effect.flatMap(decodeRows("run log", Schema.Tuple(Row))))
+  return new SyncRun(run)
 })
 
 /**
@@ -80,10 +98,11 @@ export const finish = Effect.fn("SyncRun.finish")(function*(runId: number, fetch
 export const fail = Effect.fn("SyncRun.fail")(function*(runId: number, failure: Failure) {
   const db = yield* MirrorDatabase
   const finishedAt = yield* isoNow
-  yield* db.query("run log", (orm) =>
-    orm.update(syncRuns)
-      .set({ status: failure.status, finishedAt, ...recorded(failure.fetched), error: failure.error })
-      .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, "running"))))
+  yield* db.execute(
+    "run log",
+    sql`UPDATE sync_runs SET ${assignments({ status: failure.status, finishedAt, ...recorded(failure.fetched), error: failure.error })}
+      WHERE id = ${runId} AND status = 'running'`
+  )
 })
 
 /** One run of a sync, as `sync_runs` records it. */
@@ -115,3 +134,13 @@ export class SyncRun extends Schema.Class<SyncRun>("SyncRun")({
   /** The one-line message of a failed run. */
   error: Schema.NullOr(Schema.String)
 }) {}
+
+/** A `sync_runs` row as SQLite returns it, with `asFields`: a boolean is 0 or 1. */
+const Row = Schema.Struct({
+  ...SyncRun.fields,
+  driftDetected: Schema.transform(Schema.Literal(0, 1), Schema.Boolean, {
+    strict: true,
+    decode: (stored) => stored === 1,
+    encode: (drifted) => (drifted ? 1 : 0)
+  })
+})

@@ -1,9 +1,9 @@
 import type { UnreadableRow } from "@picasync/client"
+import { sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
-import { unreadableRows } from "./db/schema.js"
 import { isoNow } from "./Now.js"
-import { canonicalJson } from "./Staging.js"
+import { canonicalJson } from "./CanonicalJson.js"
 
 /** Where an unreadable row was listed. */
 export interface ListedAt {
@@ -21,17 +21,13 @@ export const record = Effect.fn("UnreadableRows.record")(function*(at: ListedAt,
   if (rows.length === 0) return
   const db = yield* MirrorDatabase
   const observedAt = yield* isoNow
-  yield* db.query("unreadable rows", (orm) =>
-    orm.insert(unreadableRows).values(rows.map((row) => ({
-      runId: at.runId,
-      source: at.source,
-      connectionId: row.id ?? null,
-      listedActive: at.listedActive,
-      page: at.page,
-      position: row.position,
-      path: row.path,
-      reason: row.reason,
-      raw: canonicalJson(row.raw) ?? "null",
-      observedAt
-    }))))
+  const values = rows.map((row) =>
+    sql`(${at.runId}, ${at.source}, ${row.id ?? null}, ${at.listedActive}, ${at.page}, ${row.position}, ${row.path}, ${row.reason},
+      ${canonicalJson(row.raw) ?? "null"}, ${observedAt})`
+  )
+  yield* db.execute(
+    "unreadable rows",
+    sql`INSERT INTO unreadable_rows (run_id, source, connection_id, listed_active, page, position, path, reason, raw, observed_at)
+      VALUES ${sql.join(values, sql`, `)}`
+  )
 })

@@ -1,4 +1,5 @@
 export {
+  ApplyWaitTimeoutError,
   DatabaseAuthError,
   DatabaseDiskFull,
   DatabaseError,
@@ -7,7 +8,8 @@ export {
   DatabaseUnreachable,
   MirrorDatabase,
   type MirrorDatabaseOptions,
-  type Orm
+  type Orm,
+  type Statement
 } from "./db/MirrorDatabase.js"
 export * as MirrorMigrations from "./db/MirrorMigrations.js"
 export * as schema from "./db/schema.js"
@@ -23,6 +25,6 @@ export * as Progress from "./Progress.js"
 export * as Query from "./query/Query.js"
 export * as QueryFormat from "./query/Format.js"
 export * as Status from "./Status.js"
-export { ApplyWaitTimeoutError, SyncLockHeldError, SyncLockLostError } from "./SyncLock.js"
+export { SyncLockHeldError, SyncLockLostError } from "./SyncLock.js"
 export { SyncRun } from "./SyncRun.js"
 export * as Tables from "./Tables.js"

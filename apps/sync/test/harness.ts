@@ -9,7 +9,6 @@ import { constants as osConstants, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
-import * as MirrorMigrations from "../src/db/MirrorMigrations.js"
 import { PicaSync } from "../src/PicaSync.js"
 import * as Source from "../src/Source.js"
 import { testCliBin, testCliCodeCache } from "./cliBundle.js"
@@ -139,9 +138,7 @@ export interface SyncSetup {
 
 /** The mirror at `url`, migrated, as a command that writes opens it. */
 export const mirrorLayer = (url: string, timeout?: Duration.DurationInput) =>
-  MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(
-    Layer.provideMerge(MirrorDatabase.layer({ url, ...(timeout === undefined ? {} : { timeout }) }))
-  )
+  MirrorDatabase.layerMigrated({ url, ...(timeout === undefined ? {} : { timeout }) })
 
 /** One sync, as the CLI runs it: its own database handle and client, fast retries. */
 export const sync = (setup: SyncSetup) =>

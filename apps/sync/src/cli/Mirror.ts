@@ -3,8 +3,7 @@ import { MirrorDatabase, type MirrorDatabaseOptions } from "../db/MirrorDatabase
 import * as MirrorMigrations from "../db/MirrorMigrations.js"
 
 /** The mirror of a command that writes: brought up to date first, from the migrations the package ships. */
-export const writable = (options: MirrorDatabaseOptions) =>
-  MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(Layer.provideMerge(MirrorDatabase.layer(options)))
+export const writable = (options: MirrorDatabaseOptions) => MirrorDatabase.layerMigrated(options)
 
 /**
  * The mirror of a command that only reads: as it is, never created nor migrated (a read-only token

@@ -76,9 +76,24 @@ export class DatabaseDiskFull extends Schema.TaggedError<DatabaseDiskFull>()("Da
   }
 }
 
+/**
+ * A write held back while another source's sync applied its run, for longer than the database's timeout:
+ * the write path yields to an apply (`MirrorDatabase.Service.yieldingTo`) rather than end it on a libSQL server.
+ */
+export class ApplyWaitTimeoutError extends Schema.TaggedError<ApplyWaitTimeoutError>()("ApplyWaitTimeoutError", {
+  source: Schema.String,
+  applying: Schema.optional(Schema.String),
+  waited: Schema.String
+}) {
+  override get message() {
+    const other = this.applying === undefined ? "another source's sync" : `the sync of source "${this.applying}"`
+    return `this sync of source "${this.source}" waited ${this.waited} for ${other} to finish applying; it changed nothing: run it again, or allow a longer database timeout`
+  }
+}
+
 /** What any call to the database may fail with. */
-export type DatabaseFailure = DatabaseError | DatabaseDiskFull | DatabaseAuthError | DatabaseUnreachable
-export const DatabaseFailure = Schema.Union(DatabaseError, DatabaseDiskFull, DatabaseAuthError, DatabaseUnreachable)
+export type DatabaseFailure = DatabaseError | DatabaseDiskFull | DatabaseAuthError | DatabaseUnreachable | ApplyWaitTimeoutError
+export const DatabaseFailure = Schema.Union(DatabaseError, DatabaseDiskFull, DatabaseAuthError, DatabaseUnreachable, ApplyWaitTimeoutError)
 
 /** What failures of one database say about where it is, and which strings they must never show. */
 export interface FailureContext {

@@ -1,84 +1,23 @@
-import { sql } from "drizzle-orm"
-import { migrate } from "drizzle-orm/libsql/migrator"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
-import * as fs from "node:fs"
-import * as path from "node:path"
-import { DatabaseError, MirrorDatabase } from "./MirrorDatabase.js"
+import * as Migrate from "./Migrate.js"
+import { MirrorDatabase } from "./MirrorDatabase.js"
 
-export { packagedMigrationsFolder as packagedFolder } from "../MigrationsFolder.js"
-
-/** The database has none of the mirror's tables: nothing was ever synced into it. */
-export class MirrorMissing extends Schema.TaggedError<MirrorMissing>()("MirrorMissing", {
-  at: Schema.String
-}) {
-  override get message() {
-    return `no mirror at ${this.at}: the database holds none of the mirror's tables`
-  }
-}
-
-/** The mirror's schema is older than this code: a writer with a read-write token must migrate it first. */
-export class MirrorOutdated extends Schema.TaggedError<MirrorOutdated>()("MirrorOutdated", {
-  at: Schema.String,
-  needs: Schema.String
-}) {
-  override get message() {
-    return `the mirror at ${this.at} is older than this picasync: it needs migration ${this.needs}; a sync with a read-write token applies it`
-  }
-}
-
-interface JournalEntry {
-  readonly tag: string
-  /** Drizzle records it as the migration's `created_at` once applied. */
-  readonly when: number
-}
-
-const journal = (folder: string) =>
-  Effect.try({
-    try: () =>
-      (JSON.parse(fs.readFileSync(path.join(folder, "meta", "_journal.json"), "utf8")) as { entries: Array<JournalEntry> }).entries,
-    catch: (error) => new DatabaseError({ operation: "migration", reason: `cannot read the migrations in ${folder}: ${String(error)}` })
-  })
-
-/**
- * The migrations in `folder`, and those the database lacks, read without writing: all of them when
- * the database has never been migrated.
- */
-const pending = Effect.fn("MirrorMigrations.pending")(function*(folder: string) {
-  const db = yield* MirrorDatabase
-  const entries = yield* journal(folder)
-  const tables = yield* db.query("schema check", (orm) =>
-    orm.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`))
-  if (tables.length === 0) return { entries, lacking: entries }
-  const [last] = yield* db.query("schema check", (orm) =>
-    orm.all<{ created: number }>(sql`SELECT max(created_at) AS created FROM __drizzle_migrations`))
-  return { entries, lacking: entries.filter((entry) => entry.when > Number(last?.created ?? 0)) }
-})
+export { MirrorMissing, MirrorOutdated, packagedFolder } from "./Migrate.js"
 
 /**
  * Brings the mirror's schema up to date from the Drizzle migrations in `folder`, writing nothing when
  * it is current (on a libSQL server, even a no-op `CREATE … IF NOT EXISTS` would wait for the write lock).
  */
-export const run = Effect.fn("MirrorMigrations.run")(function*(folder: string) {
-  const db = yield* MirrorDatabase
-  if ((yield* pending(folder)).lacking.length === 0) return
-  // Two processes opening a fresh database race to migrate; the loser's retry finds the work done.
-  yield* db.query("migration", (orm) => migrate(orm, { migrationsFolder: folder })).pipe(Effect.retry({ times: 1 }))
-})
+export const run = (folder: string) => Effect.flatMap(MirrorDatabase, (db) => Migrate.run(db, folder))
 
 /**
  * Fails unless the mirror's schema is exactly current, reading only: what a command that only reads
  * needs, since a read-only token could not migrate.
  */
-export const check = Effect.fn("MirrorMigrations.check")(function*(folder: string) {
-  const db = yield* MirrorDatabase
-  const { entries, lacking } = yield* pending(folder)
-  if (lacking.length === entries.length) return yield* new MirrorMissing({ at: db.location })
-  if (lacking.length > 0) return yield* new MirrorOutdated({ at: db.location, needs: lacking[0]!.tag })
-})
+export const check = (folder: string) => Effect.flatMap(MirrorDatabase, (db) => Migrate.check(db, folder))
 
-/** Migrates the `MirrorDatabase` it is given when built: `MirrorMigrations.layer({ folder }).pipe(Layer.provideMerge(MirrorDatabase.layer(…)))`. */
+/** Migrates the `MirrorDatabase` it is given when built; `MirrorDatabase.layerMigrated` opens and migrates in one. */
 export const layer = (options: { readonly folder: string }) => Layer.effectDiscard(run(options.folder))
 
 /** Checks, without writing, that the `MirrorDatabase` it is given holds a current mirror. */
