@@ -29,7 +29,10 @@ export interface Options {
   readonly source?: string | undefined
   /** Pages (or single connections) requested at once. Default 4. */
   readonly concurrency?: number | undefined
-  /** Rows per page the sync asks for. Default 100. */
+  /**
+   * Rows per page the sync asks for. Default: 1,000 at first, then what the server really gives
+   * (a smaller cap learned from its answers, 100 if it refuses 1,000).
+   */
   readonly pageSize?: number | undefined
   /**
    * Queue these kinds of change as notifications in `notification_outbox`, in each run's transaction;
@@ -70,7 +73,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const settings = {
     source: options.source ?? "default",
     concurrency: options.concurrency ?? 4,
-    pageSize: options.pageSize ?? 100,
+    pageSize: options.pageSize,
     notify: options.notify
   }
   const run = Effect.fn("PicaSync.run")(function*(runOptions: RunOptions = {}) {
