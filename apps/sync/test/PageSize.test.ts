@@ -6,7 +6,6 @@ import * as PageSize from "../src/PageSize.js"
 import {
   countMirrorWrites,
   mirrored,
-  type MockOptions,
   mirrorWrites,
   rows,
   spawnCli,
@@ -77,7 +76,7 @@ const synced = (mock: MockPica.MockPicaServer, url: string) =>
   })
 
 describe("the adaptive page size over HTTP", () => {
-  const caps: ReadonlyArray<readonly [string, Pick<MockOptions, "limitCap" | "overCap">, number]> = [
+  const caps: ReadonlyArray<readonly [string, Pick<MockPica.MockPicaOptions, "limitCap" | "overCap">, number]> = [
     ["no cap", { limitCap: null }, 1000],
     ["a cap of 1,000", { limitCap: 1000 }, 1000],
     ["a cap of 250", { limitCap: 250 }, 250],
