@@ -160,11 +160,12 @@ const laterPages = (options: FetchOptions, size: number, first: ReadonlyArray<Li
     Stream.filter(({ page }) => !isEmpty(page))
   )
 
-/** Pages fetched ahead of staging, so fetching goes on while a batch is written. */
-const PAGES_AHEAD = 64
+/** Rows fetched ahead of staging, so fetching goes on while a batch is written: 64 pages of 100, fewer larger ones. */
+const ROWS_AHEAD = 6_400
 
 /**
- * Pages through both listings once, staging every row; repeats are absorbed by id. Rows tied on
+ * Pages through both listings once, staging every row; repeats are absorbed by id. Page 1 of each is
+ * asked at `pageSize`, the rest at what it showed the server gives (`PageSize`). Rows tied on
  * `createdAt` across a page boundary are settled by re-reading their pages (`TieRescan`).
  */
 const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string, pageSize: PageSize.PageSize) {
@@ -183,7 +184,7 @@ const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string, pageS
       return count(run, (s) => ({ pagesFetched: s.pagesFetched + 1, rowsFetched: s.rowsFetched + served }))
         .pipe(Effect.zipRight(progress.advance(served)))
     }),
-    Stream.buffer({ capacity: PAGES_AHEAD }),
+    Stream.buffer({ capacity: Math.max(2, Math.ceil(ROWS_AHEAD / size)) }),
     Stream.mapEffect(({ active, page }) =>
       Effect.zipWith(pageRows(run, active)(page), rescans.get(active)!.next(page), (rows, tied) => [
         ...rows,
