@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url"
 
 /** What one run measures: `--quick` for smaller inventories, `--only NAME` for one scenario (and those it builds on). */
-export const scenarioNames = ["full", "latency", "scale", "client", "startup", "peer", "team", "rate-limit"] as const
+export const scenarioNames = ["full", "latency", "scale", "client", "startup", "peer", "team", "rate-limit", "page-size"] as const
 export type ScenarioName = (typeof scenarioNames)[number]
 
 const args = process.argv.slice(2)

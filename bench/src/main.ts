@@ -17,6 +17,7 @@ import { machine, render, Report } from "./Report.js"
 import { clientAlone } from "./scenarios/client.js"
 import { fullAndNoChange } from "./scenarios/full.js"
 import { latencyBound } from "./scenarios/latency.js"
+import { pageSizes } from "./scenarios/pageSize.js"
 import { peer } from "./scenarios/peer.js"
 import { rateLimitBound } from "./scenarios/rateLimit.js"
 import { scale } from "./scenarios/scale.js"
@@ -43,6 +44,7 @@ const main = async () => {
   if (wanted("peer")) await peer(report)
   if (full !== undefined && wanted("team")) await teamServer(report, full.fullMs)
   if (wanted("rate-limit")) await rateLimitBound(report)
+  if (wanted("page-size")) await pageSizes(report)
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1)
   const headline = full === undefined ? undefined : `picasync mirrors ${number.format(sizes.full)} connections in ${
     seconds(full.fullMs)

@@ -31,7 +31,10 @@ export interface Options {
   readonly source?: string | undefined
   /** Pages (or single connections) requested at once. Default 4. */
   readonly concurrency?: number | undefined
-  /** Rows per page the sync asks for. Default 100. */
+  /**
+   * Rows per page the sync asks for. Default: 1,000 at first, then what the server really gives
+   * (a smaller cap learned from its answers, 100 if it refuses 1,000).
+   */
   readonly pageSize?: number | undefined
   /**
    * Queue these kinds of change as notifications in `notification_outbox`, in each run's transaction;
@@ -79,7 +82,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const settings = {
     source: options.source ?? "default",
     concurrency: options.concurrency ?? 4,
-    pageSize: options.pageSize ?? 100,
+    pageSize: options.pageSize,
     notify: options.notify
   }
   // Wakes the change streams once a run committed; only the latest signal matters.

@@ -6,6 +6,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import type { DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
+import * as PageSize from "./PageSize.js"
 import * as Progress from "./Progress.js"
 import * as Staging from "./Staging.js"
 import type { FetchStats } from "./SyncRun.js"
@@ -14,8 +15,8 @@ import * as UnreadableRows from "./UnreadableRows.js"
 export interface FetchOptions {
   /** Pages (or single connections) requested at once. */
   readonly concurrency: number
-  /** Rows per page asked for. */
-  readonly pageSize: number
+  /** Rows per page asked for; absent, large at first, then what the server really gives (`PageSize`). */
+  readonly pageSize?: number | undefined
 }
 
 /** One scan: where its rows are staged, and its own counters. */
@@ -25,7 +26,7 @@ interface ScanRun {
   readonly stats: Ref.Ref<FetchStats>
 }
 
-const noneFetched: FetchStats = {
+const noneFetched = (pageSize: number): FetchStats => ({
   pagesFetched: 0,
   rowsFetched: 0,
   idsChecked: 0,
@@ -34,8 +35,9 @@ const noneFetched: FetchStats = {
   rowsUnreadable: 0,
   idsUnconfirmed: 0,
   tieRereads: 0,
+  pageSize,
   complete: true
-}
+})
 
 /** Both listings: a complete mirror needs the inactive connections the API hides by default. */
 const listings = [true, false] as const
@@ -46,6 +48,8 @@ interface Pass {
   readonly total: number
   /** Every total the server reported, before, during and after the scan, agreed. */
   readonly totalsStable: boolean
+  /** The size its pages after the first asked for: what a rescan asks for from its first page on. */
+  readonly pageSize: number
 }
 
 const count = (run: ScanRun, update: (stats: FetchStats) => Partial<FetchStats>) =>
@@ -98,60 +102,89 @@ interface ListedPage {
 /** A page with no row: past the listing's last one (the server counts rows it never lists). Skipped. */
 const isEmpty = (page: ConnectionsPage) => page.rows.length === 0 && page.unreadable.length === 0
 
-const listPage = (options: FetchOptions, active: boolean, page: number) =>
-  Effect.flatMap(PicaClient, (client) => client.listConnections({ active, limit: options.pageSize, page }))
+const listPage = (size: number, active: boolean, page: number) =>
+  Effect.flatMap(PicaClient, (client) => client.listConnections({ active, limit: size, page }))
 
-const fetchPage = (options: FetchOptions) => (active: boolean, page: number) =>
-  Effect.map(listPage(options, active, page), (fetched): ListedPage => ({ active, page: fetched }))
+const fetchPage = (size: number) => (active: boolean, page: number) =>
+  Effect.map(listPage(size, active, page), (fetched): ListedPage => ({ active, page: fetched }))
 
 /** A rescan of each listing's tied rows, its re-reads counted in the run: they spend the rate limit too. */
-const tieRescans = (run: ScanRun) =>
+const tieRescans = (run: ScanRun, size: number) =>
   new Map(listings.map((active) => [
     active,
     TieRescan.make(
-      (page) => Effect.tap(listPage(run.options, active, page), () => count(run, (s) => ({ tieRereads: s.tieRereads + 1 }))),
+      (page) => Effect.tap(listPage(size, active, page), () => count(run, (s) => ({ tieRereads: s.tieRereads + 1 }))),
       { concurrency: run.options.concurrency }
     )
   ]))
 
-/** Page 1 of both listings, at once: each tells how many pages follow, and the listing's total before the scan. */
-const firstPages = (options: FetchOptions) =>
-  Effect.forEach(listings, (active) => fetchPage(options)(active, 1), { concurrency: "unbounded" })
+/** Page 1 of both listings at `size`, at once: each tells how many pages follow, and the listing's total before the scan. */
+const firstPagesAt = (size: number) => Effect.forEach(listings, (active) => fetchPage(size)(active, 1), { concurrency: "unbounded" })
+
+/** Page 1 of both listings; a server refusing the large size asked gets the size official clients ask for, fixed. */
+const firstPages = (pageSize: PageSize.PageSize) =>
+  Effect.map(firstPagesAt(pageSize.asked), (pages) => ({ pages, pageSize })).pipe(
+    Effect.catchIf(
+      (error) => pageSize.adapts && PageSize.refusedLimit(pageSize.asked)(error),
+      () =>
+        Effect.logInfo(`the API refused pages of ${pageSize.asked} rows: asking for ${PageSize.FALLBACK}`).pipe(
+          Effect.zipRight(firstPagesAt(PageSize.FALLBACK)),
+          Effect.map((pages) => ({ pages, pageSize: PageSize.fixed(PageSize.FALLBACK) }))
+        )
+    )
+  )
+
+/**
+ * The size the pages after the first ask for, and page 1 of each listing with the pages that follow at
+ * that size: at a smaller one than asked they are the listing's pages at that size, page 1 holding their first.
+ */
+const sized = (pageSize: PageSize.PageSize, first: ReadonlyArray<ListedPage>) =>
+  Effect.gen(function*() {
+    const { asked } = pageSize
+    const served = (page: ConnectionsPage) => page.rows.length + page.unreadable.length
+    const size = pageSize.adapts ? PageSize.learn(asked, first.map(({ page }) => ({ ...page, served: served(page) }))) : asked
+    if (size === asked) return { size, first }
+    yield* Effect.logInfo(`the API gives pages of at most ${size} rows (asked for ${asked}): paging on at ${size}`)
+    return { size, first: first.map(({ active, page }) => ({ active, page: { ...page, pages: PageSize.pageCount(page.total, size) } })) }
+  })
 
 /**
  * The pages after `first` of both listings as one stream, in order, fetched `concurrency` at a time
  * across both: no listing waits for the other's last round.
  */
-const laterPages = (options: FetchOptions, first: ReadonlyArray<ListedPage>) =>
+const laterPages = (options: FetchOptions, size: number, first: ReadonlyArray<ListedPage>) =>
   Stream.fromIterable(first.flatMap(({ active, page }) =>
     isEmpty(page) ? [] : Array.from({ length: Math.max(0, page.pages - 1) }, (_, i) => ({ active, page: i + 2 }))
   )).pipe(
-    Stream.mapEffect(({ active, page }) => fetchPage(options)(active, page), { concurrency: options.concurrency }),
+    Stream.mapEffect(({ active, page }) => fetchPage(size)(active, page), { concurrency: options.concurrency }),
     Stream.filter(({ page }) => !isEmpty(page))
   )
 
-/** Pages fetched ahead of staging, so fetching goes on while a batch is written. */
-const PAGES_AHEAD = 64
+/** Rows fetched ahead of staging, so fetching goes on while a batch is written: 64 pages of 100, fewer larger ones. */
+const ROWS_AHEAD = 6_400
 
 /**
- * Pages through both listings once, staging every row; repeats are absorbed by id. Rows tied on
+ * Pages through both listings once, staging every row; repeats are absorbed by id. Page 1 of each is
+ * asked at `pageSize`, the rest at what it showed the server gives (`PageSize`). Rows tied on
  * `createdAt` across a page boundary are settled by re-reading their pages (`TieRescan`).
  */
-const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string) {
+const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string, pageSize: PageSize.PageSize) {
   const { options, staging } = run
   const progress = yield* Progress.current
-  const rescans = tieRescans(run)
-  const first = yield* firstPages(options)
+  const opening = yield* firstPages(pageSize)
+  const { first, size } = yield* sized(opening.pageSize, opening.pages)
+  yield* count(run, () => ({ pageSize: size }))
+  const rescans = tieRescans(run, size)
   yield* progress.begin(label, first.reduce((pages, { page }) => pages + Math.max(1, page.pages), 0))
   const totals = new Map(listings.map((active) => [active, new Set<number>()]))
-  yield* Stream.concat(Stream.fromIterable(first), laterPages(options, first)).pipe(
+  yield* Stream.concat(Stream.fromIterable(first), laterPages(options, size, first)).pipe(
     Stream.tap(({ active, page }) => {
       totals.get(active)!.add(page.total)
       const served = page.rows.length + page.unreadable.length
       return count(run, (s) => ({ pagesFetched: s.pagesFetched + 1, rowsFetched: s.rowsFetched + served }))
         .pipe(Effect.zipRight(progress.advance(served)))
     }),
-    Stream.buffer({ capacity: PAGES_AHEAD }),
+    Stream.buffer({ capacity: Math.max(2, Math.ceil(ROWS_AHEAD / size)) }),
     Stream.mapEffect(({ active, page }) =>
       Effect.zipWith(pageRows(run, active)(page), rescans.get(active)!.next(page), (rows, tied) => [
         ...rows,
@@ -172,7 +205,8 @@ const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string) {
   const after = yield* probeTotals
   return {
     total: after.reduce((sum, total) => sum + total, 0),
-    totalsStable: listings.every((active, i) => [...totals.get(active)!].every((total) => total === after[i]))
+    totalsStable: listings.every((active, i) => [...totals.get(active)!].every((total) => total === after[i])),
+    pageSize: size
   } satisfies Pass
 })
 
@@ -242,7 +276,7 @@ const confirmMissing = Effect.fn("Scan.confirmMissing")(function*(run: ScanRun) 
  * live connection.
  */
 const inventory = Effect.fn("Scan.inventory")(function*(run: ScanRun) {
-  const first = yield* scan(run, "fetching")
+  const first = yield* scan(run, "fetching", PageSize.make(run.options.pageSize))
   const drifted = !first.totalsStable
   if (drifted) {
     yield* count(run, () => ({ driftDetected: true }))
@@ -250,7 +284,7 @@ const inventory = Effect.fn("Scan.inventory")(function*(run: ScanRun) {
     // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
     yield* run.staging.reset
   }
-  const last = drifted ? yield* scan(run, "rescanning") : first
+  const last = drifted ? yield* scan(run, "rescanning", PageSize.fixed(first.pageSize)) : first
   const staged = yield* run.staging.count
   yield* count(run, () => ({ rowsUnlisted: Math.max(0, last.total - staged) }))
   // Unless the totals were stable and every counted row listed, missing rows are confirmed one by one.
@@ -272,7 +306,7 @@ export interface Scan {
 
 /** A scan, not started: `inventory` runs it. */
 export const make = (options: FetchOptions): Effect.Effect<Scan> =>
-  Effect.map(Ref.make(noneFetched), (stats) => ({
+  Effect.map(Ref.make(noneFetched(PageSize.make(options.pageSize).asked)), (stats) => ({
     inventory: (staging) => inventory({ staging, options, stats }),
     fetchedSoFar: Ref.get(stats)
   }))

@@ -21,6 +21,8 @@ export interface FetchStats {
   readonly idsUnconfirmed: number
   /** Pages read again because rows sharing a `createdAt` straddled a page boundary (`TieRescan`). */
   readonly tieRereads: number
+  /** `limit` of the pages after the first: what the run asked for, or learned the server gives. */
+  readonly pageSize: number
   /** False when a row without a usable id was listed or a missing row is unconfirmed: then nothing is tombstoned. */
   readonly complete: boolean
 }
@@ -131,6 +133,8 @@ export class SyncRun extends Schema.Class<SyncRun>("SyncRun")({
   idsUnconfirmed: Schema.Int,
   /** Pages read again because rows sharing a `createdAt` straddled a page boundary. */
   tieRereads: Schema.Int,
+  /** `limit` of the pages after the first; null for runs recorded before it was. */
+  pageSize: Schema.NullOr(Schema.Int),
   /** The one-line message of a failed run. */
   error: Schema.NullOr(Schema.String)
 }) {}

@@ -130,7 +130,8 @@ export interface SyncSetup {
   readonly retryFor?: Duration.DurationInput
   readonly concurrency?: number
   readonly wait?: boolean
-  readonly pageSize?: number
+  /** Default 100; `adaptive`: none given, as the CLI without `--page-size`. */
+  readonly pageSize?: number | "adaptive"
   readonly requestTimeout?: Duration.DurationInput
   /** `--db-timeout`. */
   readonly dbTimeout?: Duration.DurationInput
@@ -141,12 +142,13 @@ export const mirrorLayer = (url: string, timeout?: Duration.DurationInput) =>
   MirrorDatabase.layerMigrated({ url, ...(timeout === undefined ? {} : { timeout }) })
 
 /** One sync, as the CLI runs it: its own database handle and client, fast retries. */
-export const sync = (setup: SyncSetup) =>
-  Effect.flatMap(PicaSync, (engine) => engine.run({ wait: setup.wait ?? false })).pipe(
+export const sync = (setup: SyncSetup) => {
+  const pageSize = setup.pageSize === "adaptive" ? undefined : setup.pageSize ?? 100
+  return Effect.flatMap(PicaSync, (engine) => engine.run({ wait: setup.wait ?? false })).pipe(
     Effect.provide(PicaSync.layer({
       source: setup.source ?? Source.fromSecret(Redacted.make(setup.secret ?? setup.mock.secret)),
       concurrency: setup.concurrency ?? 4,
-      pageSize: setup.pageSize ?? 100
+      pageSize
     }).pipe(Layer.provide(Layer.mergeAll(
       mirrorLayer(setup.url, setup.dbTimeout),
       PicaClient.layer({
@@ -155,12 +157,13 @@ export const sync = (setup: SyncSetup) =>
         maxRetries: setup.maxRetries ?? 2,
         retryBaseDelay: Duration.millis(1),
         retryMaxDelay: Duration.millis(5),
-        pageSize: setup.pageSize ?? 100,
+        pageSize,
         ...(setup.retryFor === undefined ? {} : { retryFor: setup.retryFor }),
         ...(setup.requestTimeout === undefined ? {} : { requestTimeout: setup.requestTimeout })
       }).pipe(Layer.provide(NodeHttpClient.layerUndici))
     ))))
   )
+}
 
 /** The mock's ground truth as `id → row`. */
 export const truth = (mock: MockPica.MockPicaServer): Effect.Effect<Map<string, Record<string, unknown>>> =>

@@ -7,6 +7,7 @@ import * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
 import type * as Connection from "./Connection.js"
 import * as Limiter from "./Limiter.js"
+import * as PageCap from "./PageCap.js"
 import type { State } from "./State.js"
 
 /** The reserved path prefix of the control routes; faults never apply under it. */
@@ -129,7 +130,16 @@ const compatRoute = (state: State, req: http.IncomingMessage): Promise<Http.Repl
     }
   })
 
-const settingRoutes = { faults: faultsRoute, limiter: limiterRoute, compat: compatRoute } as const
+const pageCapRoute = (state: State, req: http.IncomingMessage): Promise<Http.Reply | undefined> =>
+  settingRoute(req, {
+    decode: PageCap.decode,
+    current: () => state.pageCap,
+    set: (patch) => {
+      state.pageCap = PageCap.merge(state.pageCap, patch)
+    }
+  })
+
+const settingRoutes = { faults: faultsRoute, limiter: limiterRoute, compat: compatRoute, "page-cap": pageCapRoute } as const
 
 const requestsRoute = (state: State, req: http.IncomingMessage): Http.Reply | undefined => {
   switch (req.method) {

@@ -7,6 +7,7 @@ import { createRequire } from "node:module"
 import type * as Faults from "./Faults.js"
 import * as Limiter from "./Limiter.js"
 import * as MockPica from "./MockPica.js"
+import * as PageCap from "./PageCap.js"
 import * as RateLimitHeaders from "./RateLimitHeaders.js"
 
 /** A flag's value, or a message naming the flag when it does not parse. */
@@ -95,6 +96,16 @@ const drift = (value: string): Parsed<Faults.Drift> =>
 
 const text = (value: string): Parsed<string> => Either.right(value)
 
+const limitCap = (value: string): Parsed<number | null> =>
+  value === "none" ? Either.right(null) : integer("limit-cap", 1)(value)
+
+const overCap = (value: string): Parsed<PageCap.OverCap> => {
+  const mode = PageCap.overCapModes.find((candidate) => candidate === value)
+  return mode === undefined
+    ? Either.left(`--over-cap expects one of ${PageCap.overCapModes.join(", ")}, got "${value}"`)
+    : Either.right(mode)
+}
+
 /** A flag taking a value, parsed by `parse`; undefined when it is not given. */
 const valued = <A>(name: string, kind: string, description: string, parse: (value: string) => Parsed<A>) =>
   Options.text(name).pipe(
@@ -126,7 +137,20 @@ const flags = {
   seed: valued("seed", "n", "Seed of the inventory and of the random faults. Default: 1.", integer("seed", 0)),
   secret: valued("secret", "key", `Secret the API accepts (sk_live_… works too). Default: ${MockPica.defaultSecret}.`, text),
   authHeader: valued("auth-header", "name", `Header carrying the secret. Default: ${MockPica.defaultAuthHeader}.`, text),
-  limitCap: valued("limit-cap", "n", "Larger limits are clamped to it. Default: 100.", integer("limit-cap", 1)),
+  limitCap: valued(
+    "limit-cap",
+    "n|none",
+    "The most rows a page holds (none: no cap); what a larger limit gets is --over-cap's. Default: 100.",
+    limitCap
+  ),
+  overCap: valued(
+    "over-cap",
+    "clamp|skew|refuse",
+    "What a limit above --limit-cap gets: clamp pages by the cap (as if the cap were asked); skew caps the rows but " +
+      "counts pages and offsets by the size asked, so page 2 starts after rows never sent; refuse answers 400 naming " +
+      "limit. Default: clamp.",
+    overCap
+  ),
   legacyEnvelope: toggle("legacy-envelope", "Add \"type\": \"Vault Connections\" to listing envelopes."),
   noNulls: toggle(
     "no-nulls",
@@ -243,6 +267,7 @@ const mockOptions = (values: Values): Parsed<MockPica.MockPicaOptions> =>
       secret: values.secret,
       authHeader: values.authHeader,
       limitCap: values.limitCap,
+      overCap: values.overCap,
       legacyEnvelope: values.legacyEnvelope || undefined,
       nulls: offWhen(values.noNulls),
       hiddenShare: values.hiddenShare,

@@ -7,6 +7,7 @@ import * as Faults from "./Faults.js"
 import type * as Connection from "./Connection.js"
 import * as Inventory from "./Inventory.js"
 import * as Limiter from "./Limiter.js"
+import * as PageCap from "./PageCap.js"
 import * as Random from "./Random.js"
 import * as RateLimitHeaders from "./RateLimitHeaders.js"
 import * as RequestLog from "./RequestLog.js"
@@ -35,8 +36,13 @@ export interface MockPicaOptions extends Compat.Compat {
   readonly secret?: string
   /** The header carrying the secret. Default `x-pica-secret`. */
   readonly authHeader?: string
-  /** Larger `limit`s are clamped to it. Default 100. */
-  readonly limitCap?: number
+  /** The most rows a page holds; `null`: no cap. Default 100, as the mock always had. */
+  readonly limitCap?: number | null
+  /**
+   * What a `limit` above the cap gets: `clamp` (the default) pages by the cap; `skew` caps the rows but
+   * pages by the size asked, so rows past the cap are never sent; `refuse` answers 400.
+   */
+  readonly overCap?: PageCap.OverCap
   /** The faults in force from the start. */
   readonly faults?: Faults.Faults
   /** How many recent API requests the log keeps. Default 10,000. */
@@ -94,6 +100,10 @@ export interface MockPicaServer {
   readonly compat: Effect.Effect<Compat.Settings>
   /** Merges `patch` into the compat settings. Dies on an invalid one. */
   readonly setCompat: (patch: Compat.Compat) => Effect.Effect<void>
+  /** The page cap in force. */
+  readonly pageCap: Effect.Effect<PageCap.Settings>
+  /** Merges `patch` into the page cap (`cap: null` lifts it). Dies on an invalid one. */
+  readonly setPageCap: (patch: PageCap.PageCap) => Effect.Effect<void>
 }
 
 export class MockPica extends Context.Tag("@picasync/mock/MockPica")<MockPica, MockPicaServer>() {}
@@ -101,6 +111,7 @@ export class MockPica extends Context.Tag("@picasync/mock/MockPica")<MockPica, M
 const validFaults = Schema.decodeUnknownSync(Faults.Faults, { onExcessProperty: "error" })
 const validLimiter = Schema.decodeUnknownSync(Schema.NullOr(Limiter.Limiter), { onExcessProperty: "error" })
 const validCompat = Schema.decodeUnknownSync(Compat.Compat, { onExcessProperty: "error" })
+const validPageCap = Schema.decodeUnknownSync(PageCap.PageCap, { onExcessProperty: "error" })
 
 const check = (valid: boolean, message: string): void => {
   if (!valid) throw new Error(`MockPica: ${message}`)
@@ -109,13 +120,11 @@ const check = (valid: boolean, message: string): void => {
 const makeState = (options: MockPicaOptions): State.State => {
   const seed = options.seed ?? 1
   const count = options.count ?? 50
-  const limitCap = options.limitCap ?? 100
   const requestLogLimit = options.requestLogLimit ?? 10_000
   const { hiddenShare } = options
   const rateLimitHeaderPrefix = (options.rateLimitHeaderPrefix ?? RateLimitHeaders.defaultPrefix).toLowerCase()
   check(Number.isSafeInteger(seed), "seed must be an integer")
   check(Number.isSafeInteger(count) && count >= 0, "count must be an integer >= 0")
-  check(Number.isSafeInteger(limitCap) && limitCap >= 1, "limitCap must be an integer >= 1")
   check(Number.isSafeInteger(requestLogLimit) && requestLogLimit >= 0, "requestLogLimit must be an integer >= 0")
   check(hiddenShare === undefined || (hiddenShare >= 0 && hiddenShare <= 1), "hiddenShare must be a share between 0 and 1")
   check(RateLimitHeaders.validPrefix(rateLimitHeaderPrefix), "rateLimitHeaderPrefix may hold only letters, digits and dashes")
@@ -123,7 +132,6 @@ const makeState = (options: MockPicaOptions): State.State => {
     config: {
       secret: options.secret ?? defaultSecret,
       authHeader: (options.authHeader ?? defaultAuthHeader).toLowerCase(),
-      limitCap,
       legacyEnvelope: options.legacyEnvelope ?? false,
       rateLimitHeaderPrefix
     },
@@ -143,6 +151,7 @@ const makeState = (options: MockPicaOptions): State.State => {
       getById: options.getById,
       patchAnswer: options.patchAnswer
     })),
+    pageCap: PageCap.merge(PageCap.defaults, validPageCap({ cap: options.limitCap, overCap: options.overCap })),
     log: new RequestLog.RequestLog(requestLogLimit)
   }
 }
@@ -214,6 +223,11 @@ export const start = (options: MockPicaOptions = {}): Effect.Effect<MockPicaServ
       setCompat: (patch) =>
         Effect.sync(() => {
           state.compat = Compat.merge(state.compat, validCompat(patch))
+        }),
+      pageCap: Effect.sync(() => state.pageCap),
+      setPageCap: (patch) =>
+        Effect.sync(() => {
+          state.pageCap = PageCap.merge(state.pageCap, validPageCap(patch))
         })
     } satisfies MockPicaServer
   }).pipe(Effect.withSpan("MockPica.start"))

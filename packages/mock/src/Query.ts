@@ -2,6 +2,7 @@ import { Data, Either } from "effect"
 import type * as Connectors from "./Connectors.js"
 import * as Connection from "./Connection.js"
 import type { ConnectionFilter } from "./ConnectionFilter.js"
+import * as PageCap from "./PageCap.js"
 
 /** A malformed query parameter, answered with 400. */
 export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
@@ -10,10 +11,12 @@ export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
 }> {}
 
 export interface Paging {
-  /** Already clamped to the server's cap. */
+  /** How many rows the page holds at most: `limit` under the server's cap. */
   readonly limit: number
   readonly page: number
   readonly offset: number
+  /** The page size `pages` is counted by. */
+  readonly countedBy: number
 }
 
 export interface ListConnectionsQuery extends Paging {
@@ -68,13 +71,14 @@ const identityType = (params: URLSearchParams): Either.Either<string | undefined
     )
 }
 
-const paging = (params: URLSearchParams, limitCap: number): Either.Either<Paging, InvalidParameter> =>
-  Either.map(
+const paging = (params: URLSearchParams, pageCap: PageCap.Settings): Either.Either<Paging, InvalidParameter> =>
+  Either.flatMap(
     Either.all({ limit: positiveInteger(params, "limit", 20), page: positiveInteger(params, "page", 1) }),
-    ({ limit, page }) => {
-      const clamped = Math.min(limit, limitCap)
-      return { limit: clamped, page, offset: (page - 1) * clamped }
-    }
+    ({ limit, page }) =>
+      Either.match(PageCap.window(pageCap, limit, page), {
+        onLeft: (message) => Either.left(new InvalidParameter({ param: "limit", message })),
+        onRight: ({ countedBy, offset, size }) => Either.right({ limit: size, page, offset, countedBy })
+      })
   )
 
 const documented = new Set(["key", "platformVersion", "name", "identityType", "identity", "platform", "tags", "active", "limit", "page"])
@@ -89,10 +93,10 @@ const otherFields = (params: URLSearchParams): ReadonlyArray<readonly [string, s
  */
 export const listConnections = (
   params: URLSearchParams,
-  limitCap: number
+  pageCap: PageCap.Settings
 ): Either.Either<ListConnectionsQuery, InvalidParameter> =>
   Either.map(
-    Either.all({ paging: paging(params, limitCap), active: boolean(params, "active", true), identityType: identityType(params) }),
+    Either.all({ paging: paging(params, pageCap), active: boolean(params, "active", true), identityType: identityType(params) }),
     ({ active, identityType, paging }) => ({
       ...paging,
       filter: {
@@ -112,10 +116,10 @@ export const listConnections = (
 /** The parameters of `GET /v1/available-connectors`. */
 export const listConnectors = (
   params: URLSearchParams,
-  limitCap: number
+  pageCap: PageCap.Settings
 ): Either.Either<ListConnectorsQuery, InvalidParameter> =>
   Either.map(
-    Either.all({ paging: paging(params, limitCap), authkit: boolean(params, "authkit", undefined) }),
+    Either.all({ paging: paging(params, pageCap), authkit: boolean(params, "authkit", undefined) }),
     ({ authkit, paging }) => ({
       ...paging,
       filter: {

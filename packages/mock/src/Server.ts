@@ -28,7 +28,7 @@ const present = (state: State, row: Connection): unknown =>
   state.compat.legacyShape ? Compat.legacyRow(row) : row
 
 const envelope = (state: State, page: Page.Page<unknown>, query: Query.Paging): Record<string, unknown> => {
-  const body = { rows: page.rows, total: page.total, pages: Page.pageCount(page.total, query.limit), page: query.page }
+  const body = { rows: page.rows, total: page.total, pages: Page.pageCount(page.total, query.countedBy), page: query.page }
   return state.config.legacyEnvelope ? { type: "Vault Connections", ...body } : body
 }
 
@@ -39,7 +39,7 @@ const withoutOneRow = <A>(rows: ReadonlyArray<A>): ReadonlyArray<A> => {
 }
 
 const listConnections = (state: State, url: URL, decision: Faults.Decision): Http.Reply => {
-  const parsed = Query.listConnections(url.searchParams, state.config.limitCap)
+  const parsed = Query.listConnections(url.searchParams, state.pageCap)
   if (Either.isLeft(parsed)) return invalid(parsed.left)
   const query = parsed.right
   const page = state.inventory.list(query.filter, query.offset, query.limit)
@@ -61,7 +61,7 @@ const listConnections = (state: State, url: URL, decision: Faults.Decision): Htt
 }
 
 const listConnectors = (state: State, url: URL): Http.Reply => {
-  const parsed = Query.listConnectors(url.searchParams, state.config.limitCap)
+  const parsed = Query.listConnectors(url.searchParams, state.pageCap)
   if (Either.isLeft(parsed)) return invalid(parsed.left)
   const query = parsed.right
   return Http.json(200, envelope(state, Connectors.list(query.filter, query.offset, query.limit), query))

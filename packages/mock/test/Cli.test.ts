@@ -31,8 +31,8 @@ describe("Cli", () => {
       const options = yield* parse(
         "--",
         "--port", "4010", "--count", "5000", "--seed", "7", "--host", "0.0.0.0",
-        "--secret", "sk_live_x", "--auth-header", "x-one-secret", "--limit-cap", "50", "--legacy-envelope",
-        "--latency", "20..80", "--fail-rate", "0.1", "--fail-every", "9", "--fail-status", "503,502",
+        "--secret", "sk_live_x", "--auth-header", "x-one-secret", "--limit-cap", "50", "--over-cap", "skew",
+        "--legacy-envelope", "--latency", "20..80", "--fail-rate", "0.1", "--fail-every", "9", "--fail-status", "503,502",
         "--rate-limit", "50/10", "--no-retry-after", "--cut-rate", "0.01", "--html-every", "40",
         "--truncate-rate", "0.05", "--truncate-page", "3", "--drift", "after=2,insert=3,delete=2,update=1",
         "--no-nulls", "--hidden-share", "0.01", "--limiter", "50/500ms", "--limiter-retry-after",
@@ -46,6 +46,7 @@ describe("Cli", () => {
         secret: "sk_live_x",
         authHeader: "x-one-secret",
         limitCap: 50,
+        overCap: "skew",
         legacyEnvelope: true,
         nulls: false,
         hiddenShare: 0.01,
@@ -84,6 +85,12 @@ describe("Cli", () => {
       assert.deepStrictEqual(yield* limiter("--limiter-retry-after"), { limit: 500, windowMs: 60_000, retryAfter: true })
     }))
 
+  it.effect("the page cap: a number or none, and what a larger limit gets", () =>
+    Effect.gen(function*() {
+      assert.include(yield* parse("--limit-cap", "none", "--over-cap", "refuse"), { limitCap: null, overCap: "refuse" })
+      assert.include(yield* parse("--limit-cap", "1000", "--over-cap", "clamp"), { limitCap: 1000, overCap: "clamp" })
+    }))
+
   it.effect("names the flag of a malformed value", () =>
     Effect.gen(function*() {
       for (
@@ -103,7 +110,9 @@ describe("Cli", () => {
           ["--limiter", "5/0ms"],
           ["--limiter", "5/0.5ms"],
           ["--limiter", "5/60h"],
-          ["--rate-limit-prefix", "x one"]
+          ["--rate-limit-prefix", "x one"],
+          ["--limit-cap", "0"],
+          ["--over-cap", "truncate"]
         ] as const
       ) {
         assert.include(yield* error(flag, value), flag, `${flag} ${value}`)
@@ -129,8 +138,8 @@ describe("Cli", () => {
     const explained = [...help.stdout.replace(/\u001b\[[0-9;]*m/g, "").matchAll(/^(--[a-z-]+)[^\n]*\n\n {2}\S/gm)]
       .map(([, flag]) => flag)
     assert.sameMembers(explained, [
-      "--port", "--host", "--count", "--seed", "--secret", "--auth-header", "--limit-cap", "--legacy-envelope",
-      "--no-nulls", "--hidden-share", "--limiter", "--no-limiter", "--limiter-retry-after", "--rate-limit-prefix",
+      "--port", "--host", "--count", "--seed", "--secret", "--auth-header", "--limit-cap", "--over-cap",
+      "--legacy-envelope", "--no-nulls", "--hidden-share", "--limiter", "--no-limiter", "--limiter-retry-after", "--rate-limit-prefix",
       "--no-tie-shuffle", "--legacy-shape", "--no-get-by-id", "--patch-empty", "--latency", "--fail-rate", "--fail-every",
       "--fail-status", "--rate-limit", "--no-retry-after", "--cut-rate", "--cut-every", "--html-rate", "--html-every",
       "--truncate-rate", "--truncate-every", "--truncate-page", "--drift",

@@ -29,11 +29,14 @@ const took = (run: Run) =>
 const tieRereads = (run: Run) =>
   run.tieRereads > 0 ? ` (${number.format(run.tieRereads)} re-read for rows tied on createdAt)` : ""
 
-/** `run 3 (test) succeeded in 2s 310ms: 3,002 rows over 32 pages; 5 inserted, 3 updated, … ; no drift` */
+/** Unknown for runs recorded before it was. */
+const pageSize = (run: Run) => (run.pageSize === null ? "" : ` of ${number.format(run.pageSize)}`)
+
+/** `run 3 (test) succeeded in 2s 310ms: 3,002 rows over 32 pages of 100; 5 inserted, 3 updated, … ; no drift` */
 export const summaryLine = (run: Run) =>
   `run ${run.id} (${run.source}) ${run.status}${took(run)}: ${number.format(run.rowsFetched)} rows over ${
     number.format(run.pagesFetched)
-  } pages${tieRereads(run)}; ${number.format(run.inserted)} inserted, ${number.format(run.updated)} updated, ${
+  } pages${pageSize(run)}${tieRereads(run)}; ${number.format(run.inserted)} inserted, ${number.format(run.updated)} updated, ${
     number.format(run.unchanged)
   } unchanged, ${number.format(run.deleted)} deleted, ${number.format(run.restored)} restored; ${
     run.driftDetected ? `drift detected, ${number.format(run.idsChecked)} ids checked` : "no drift"

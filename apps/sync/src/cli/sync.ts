@@ -112,7 +112,12 @@ const options = {
     Options.withDefault(4),
     described("integer", "Pages (or single connections) requested at once", { default: 4 })
   ),
-  pageSize: wholeNumber("page-size").pipe(Options.withDefault(100), described("integer", "Rows per page", { default: 100 })),
+  pageSize: wholeNumber("page-size").pipe(
+    Options.optional,
+    described("integer", "Rows per page, fixed", {
+      default: "1000 at first, then what the API really gives (100 if it refuses 1000)"
+    })
+  ),
   retryFor: Options.text("retry-for").pipe(
     Options.withDefault(Duration.format(defaultRetry.retryFor)),
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_FOR")),
@@ -188,7 +193,9 @@ const settingsFrom = (parsed: Parsed) =>
       sync: {
         source,
         concurrency: yield* positive("--concurrency", parsed.concurrency),
-        pageSize: yield* positive("--page-size", parsed.pageSize),
+        pageSize: yield* Effect.transposeMapOption(parsed.pageSize, (size) => positive("--page-size", size)).pipe(
+          Effect.map(Option.getOrUndefined)
+        ),
         wait: parsed.wait
       },
       retry: { retryFor, retryMaxDelay },

@@ -128,6 +128,8 @@ export const syncRuns = sqliteTable(
     idsUnconfirmed: integer("ids_unconfirmed").notNull().default(0),
     /** Pages read again because rows sharing a `createdAt` straddled a page boundary (the API orders such rows anew on each request). */
     tieRereads: integer("tie_rereads").notNull().default(0),
+    /** `limit` of the pages after the first: asked for (`--page-size`), or learned from what the server gives. Null before 0007. */
+    pageSize: integer("page_size"),
     error: text("error")
   },
   (table) => [index("sync_runs_source_idx").on(table.source, table.id)]
