@@ -18,7 +18,8 @@ const oneConnection: SyncRun.FetchStats = {
   rowsUnreadable: 0,
   idsUnconfirmed: 0,
   tieRereads: 0,
-  complete: false
+  complete: false,
+  pageSize: 1
 }
 
 /**
