@@ -1,7 +1,8 @@
 /**
  * The versions' figures (issue 23): `query --as-of` counting live connections by state on 100,000 connections
- * with 1,000,000 versions, the apply's version bookkeeping on a run that changes 10% of the rows, and the rows an
- * unchanged re-sync writes. In-process over a local file, medians of `RUNS`; `--quick` for a tenth of the sizes.
+ * with 1,000,000 versions, what the apply's version bookkeeping adds to a run that changes 10% of the rows (the
+ * same apply timed with and without the versions' writes, each on a fresh copy of the mirror), and the rows an
+ * unchanged re-sync writes. In-process over a local file, medians; `--quick` for a tenth of the sizes.
  * Run: `npx tsx --conditions=@picasync/source bench/versions.ts [--quick]` from the repository root.
  */
 import { createClient } from "@libsql/client"
@@ -21,6 +22,8 @@ const quick = process.argv.includes("--quick")
 const CONNECTIONS = quick ? 10_000 : 100_000
 const VERSIONS_EACH = 10
 const RUNS = 5
+/** Each apply runs on a fresh copy of the mirror (a gigabyte), so fewer of them. */
+const APPLY_RUNS = 3
 const DAY = 86_400_000
 const start = Date.parse("2026-01-01T00:00:00.000Z")
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "picasync-bench-versions-"))
@@ -37,8 +40,9 @@ const timed = async <A>(run: () => Promise<A>) => {
   return { value, millis: performance.now() - began }
 }
 
-const layer = MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(Layer.provideMerge(MirrorDatabase.layer({ url })))
-const runIn = <A, E>(effect: Effect.Effect<A, E, MirrorDatabase>) => Effect.runPromise(Effect.provide(effect, layer))
+const layerAt = (at: string) =>
+  MirrorMigrations.layer({ folder: MirrorMigrations.packagedFolder }).pipe(Layer.provideMerge(MirrorDatabase.layer({ url: at })))
+const runIn = <A, E>(effect: Effect.Effect<A, E, MirrorDatabase>) => Effect.runPromise(Effect.provide(effect, layerAt(url)))
 
 /** 100,000 connections, each with 10 versions a day apart: the last one open, every tenth connection a tombstone. */
 const fill = async () => {
@@ -91,41 +95,79 @@ const asOfFigures = async () => {
   return figures
 }
 
-/** A run staging every connection, `share` of them with new content, applied as a sync applies it. */
-const applyRun = async (runId: number, share: number) => {
-  const client = createClient({ url })
+/** Stages a run of every live connection, `share` of them with new content, as a sync stages it. */
+const stage = async (at: string, runId: number, share: number) => {
+  const client = createClient({ url: at })
   const table = Staging.table(runId)
   const every = share === 0 ? 0 : Math.round(1 / share)
+  const picked = `${every} > 0 AND CAST(substr(id, 6) AS INTEGER) % ${Math.max(every, 1)} = 1`
   await client.executeMultiple(`
     INSERT INTO sync_runs (id, source, started_at, status) VALUES (${runId}, 'live', '2026-02-01T00:00:00.000Z', 'running');
     CREATE TABLE ${table} (id TEXT NOT NULL, kind TEXT NOT NULL, raw TEXT, content_hash TEXT NOT NULL, listed_active INTEGER NOT NULL, decode_issue TEXT);
-    INSERT INTO ${table} SELECT id,
-      CASE WHEN ${every} > 0 AND CAST(substr(id, 6) AS INTEGER) % ${Math.max(every, 1)} = 1 THEN 'changed' ELSE 'unchanged' END,
-      CASE WHEN ${every} > 0 AND CAST(substr(id, 6) AS INTEGER) % ${Math.max(every, 1)} = 1 THEN json_set(raw, '$.state', 'failed', '$.run', ${runId}) END,
-      CASE WHEN ${every} > 0 AND CAST(substr(id, 6) AS INTEGER) % ${Math.max(every, 1)} = 1 THEN hex(randomblob(16)) ELSE content_hash END,
+    INSERT INTO ${table} SELECT id, CASE WHEN ${picked} THEN 'changed' ELSE 'unchanged' END,
+      CASE WHEN ${picked} THEN json_set(raw, '$.state', 'failed', '$.run', ${runId}) END,
+      CASE WHEN ${picked} THEN hex(randomblob(16)) ELSE content_hash END,
       1, NULL FROM connections WHERE deleted_at IS NULL;
-    CREATE INDEX ${table}_id ON ${table} (id, kind, content_hash);`)
+    CREATE INDEX ${table}_id ON ${table} (id, kind, content_hash);
+    PRAGMA wal_checkpoint(TRUNCATE);`)
   client.close()
+}
+
+/**
+ * The versions swapped for a view that keeps nothing: the apply's three statements still run (reading the run's
+ * changes and the rows they name) but write no version, so the same apply without the bookkeeping's writes.
+ */
+const withoutVersions = async (at: string) => {
+  const client = createClient({ url: at })
+  await client.executeMultiple(`
+    ALTER TABLE connection_versions RENAME TO versions_kept;
+    CREATE VIEW connection_versions AS SELECT * FROM versions_kept WHERE 0;
+    CREATE TRIGGER versions_off_insert INSTEAD OF INSERT ON connection_versions BEGIN SELECT 1; END;
+    CREATE TRIGGER versions_off_update INSTEAD OF UPDATE ON connection_versions BEGIN SELECT 1; END;
+    PRAGMA wal_checkpoint(TRUNCATE);`)
+  client.close()
+}
+
+/** The apply of staged run `runId` as a sync runs it, in its own transaction, on the mirror at `at`. */
+const applyOn = (at: string, runId: number) => {
   const now = new Date(start + (VERSIONS_EACH + runId) * DAY).toISOString()
-  return runIn(Effect.gen(function*() {
-    const db = yield* MirrorDatabase
-    const before = performance.now()
-    const counts = yield* db.transaction("mirror", Mirror.apply({ runId, source: "live", now, tombstone: true }))
-    const applyMillis = performance.now() - before
-    // The bookkeeping alone, timed again on the same changes in a transaction that is then rolled back.
-    let versionsMillis = 0
-    yield* db.transaction(
-      "bench",
-      Effect.gen(function*() {
-        const began = performance.now()
-        for (const statement of Versions.record({ runId, source: "live", now })) yield* db.query("bench", (orm) => orm.run(statement))
-        versionsMillis = performance.now() - began
-        return yield* Effect.fail("roll back" as const)
-      })
-    ).pipe(Effect.ignore)
-    yield* db.query("bench", (orm) => orm.$client.execute(`DROP TABLE ${table}`))
-    return { counts, applyMillis, versionsMillis }
-  }))
+  return Effect.runPromise(Effect.provide(
+    Effect.gen(function*() {
+      const db = yield* MirrorDatabase
+      const before = performance.now()
+      const counts = yield* db.transaction("mirror", Mirror.apply({ runId, source: "live", now, tombstone: true }))
+      return { counts, millis: performance.now() - before }
+    }),
+    layerAt(at)
+  ))
+}
+
+/**
+ * The apply of a run changing `share` of the rows, each time on a fresh copy of the same staged mirror: with the
+ * versions, and with their writes swapped out, in turn; their medians and difference are the bookkeeping's cost.
+ */
+const applyFigures = async (runId: number, share: number) => {
+  await stage(url, runId, share)
+  // A new file each time: a connection the last apply left to the garbage collector must not see this one.
+  let copies = 0
+  const fresh = () => {
+    const copy = path.join(work, `copy-${copies++}.db`)
+    fs.copyFileSync(path.join(work, "mirror.db"), copy)
+    return `file:${copy}`
+  }
+  const withTimes: Array<number> = []
+  const withoutTimes: Array<number> = []
+  let counts: Mirror.MirrorCounts | undefined
+  for (let i = 0; i < APPLY_RUNS; i++) {
+    const applied = await applyOn(fresh(), runId)
+    counts = applied.counts
+    withTimes.push(applied.millis)
+    const bare = fresh()
+    await withoutVersions(bare)
+    withoutTimes.push((await applyOn(bare, runId)).millis)
+  }
+  for (const file of fs.readdirSync(work)) if (file.startsWith("copy-")) fs.rmSync(path.join(work, file), { force: true })
+  return { counts: counts!, withMillis: median(withTimes), withoutMillis: median(withoutTimes) }
 }
 
 const versionCount = async () => {
@@ -139,13 +181,16 @@ const main = async () => {
   const filled = await timed(fill)
   console.log(`${CONNECTIONS} connections, ${CONNECTIONS * VERSIONS_EACH} versions written in ${(filled.millis / 1000).toFixed(1)} s (${work})`)
   for (const line of await asOfFigures()) console.log(line)
-  const changed = await applyRun(100, 0.1)
+  const changed = await applyFigures(100, 0.1)
+  const added = changed.withMillis - changed.withoutMillis
   console.log(
-    `apply of a run changing ${changed.counts.updated} of ${CONNECTIONS * 0.9} live rows: ${changed.applyMillis.toFixed(0)} ms, ` +
-      `of which the version bookkeeping ${changed.versionsMillis.toFixed(0)} ms (${(100 * changed.versionsMillis / changed.applyMillis).toFixed(1)}%)`
+    `apply of a run changing ${changed.counts.updated} of ${CONNECTIONS * 0.9} live rows (medians of ${APPLY_RUNS}, each on a fresh copy): ` +
+      `${changed.withMillis.toFixed(0)} ms; without the versions' writes ${changed.withoutMillis.toFixed(0)} ms; ` +
+      `the bookkeeping adds ${added.toFixed(0)} ms (${(100 * added / changed.withoutMillis).toFixed(1)}%)`
   )
   const before = await versionCount()
-  const unchanged = await applyRun(101, 0)
+  await stage(url, 101, 0)
+  const unchanged = await applyOn(url, 101)
   const after = await versionCount()
   console.log(
     `unchanged re-sync: ${unchanged.counts.unchanged} unchanged, versions ${before === after ? "untouched (0 rows written)" : `CHANGED ${before} -> ${after}`}`

@@ -35,8 +35,9 @@ export interface DiffOptions {
  * least, so nothing at `from` is missing at `to`), keeping those whose presence or content differs.
  */
 const statement = (options: DiffOptions) => {
-  const only = options.source === undefined ? "" : ` AND source = ${Versions.quoted(options.source)}`
-  return `WITH f AS (${Versions.connectionsAt(options.from)}${only}), t AS (${Versions.connectionsAt(options.to)}${only})
+  return `WITH f AS (${Versions.connectionsAt(options.from, options.source)}), t AS (${
+    Versions.connectionsAt(options.to, options.source)
+  })
     SELECT
       CASE WHEN f.id IS NULL THEN 'inserted' WHEN t.deleted_at IS NOT NULL THEN 'deleted'
         WHEN f.deleted_at IS NOT NULL THEN 'restored' ELSE 'updated' END AS kind,

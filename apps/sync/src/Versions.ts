@@ -39,17 +39,24 @@ export const record = (run: VersionedRun): ReadonlyArray<SQL> => {
   ]
 }
 
-/** The condition on `connection_versions` of the versions valid at the instant `at`, in the form its index serves. */
-export const validAt = (at: string) => {
-  const literal = quoted(at)
-  return `coalesce(valid_to, '~') > ${literal} AND valid_from <= ${literal}`
-}
-
 /** A SQL string literal of `value`. */
 export const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`
 
-/** The `connections` table as it stood at the instant `at`, as the body of a subquery or CTE. */
-export const connectionsAt = (at: string) => `SELECT ${MIRRORED_COLUMNS.join(", ")} FROM connection_versions WHERE ${validAt(at)}`
+/**
+ * The `connections` table as it stood at the instant `at` (of `source` alone, when given), as the body of a subquery
+ * or CTE. A connection's versions follow one another without a gap from its first sync on, and the mirror keeps a
+ * row (a tombstone at least) of every connection it had, so its version at `at` is its latest one opened by then:
+ * one seek per connection in `connection_versions_history_idx`, whatever the moment, and a count over the columns
+ * that index holds reads it alone. CROSS JOIN keeps `connections` outermost, the order that makes each lookup a seek.
+ */
+export const connectionsAt = (at: string, source?: string) => {
+  const literal = quoted(at)
+  return `SELECT ${MIRRORED_COLUMNS.map((column) => `v.${column}`).join(", ")}
+    FROM main.connections c CROSS JOIN connection_versions v ON v.source = c.source AND v.id = c.id
+      AND v.valid_from = (SELECT max(w.valid_from) FROM connection_versions w
+        WHERE w.source = c.source AND w.id = c.id AND w.valid_from <= ${literal})
+    WHERE coalesce(v.valid_to, '~') > ${literal}${source === undefined ? "" : ` AND c.source = ${quoted(source)}`}`
+}
 
 /** A moment the versions cannot answer for: before a source's horizon, or later than now. */
 export class HistoryUnavailable extends Schema.TaggedError<HistoryUnavailable>()("HistoryUnavailable", {

@@ -1,14 +1,21 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { MockPica } from "@picasync/mock"
 import { Effect, Layer } from "effect"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
+import * as MirrorMigrations from "../src/db/MirrorMigrations.js"
 import * as Diff from "../src/Diff.js"
 import * as Prune from "../src/Prune.js"
 import * as Query from "../src/query/Query.js"
 import * as Report from "../src/Report.js"
 import * as Versions from "../src/Versions.js"
 import { backends, mirrorLayer, rows, spawnCli, startMock, sync, tempDir, truth } from "./harness.js"
+
+/** When migration 0007 (the versions) was made: the last release's mirror has the migrations before it. */
+const versionsMigrationAt = (JSON.parse(readFileSync(join(MirrorMigrations.packagedFolder, "meta", "_journal.json"), "utf8")) as {
+  entries: ReadonlyArray<{ tag: string; when: number }>
+}).entries.find((entry) => entry.tag === "0007_connection_versions")!.when
 
 type Row = Record<string, unknown>
 type Inventory = Map<string, Row>
@@ -194,7 +201,7 @@ describe("Versions: the migration and crashes", () => {
       // The last release's mirror: the same tables, without the versions and their migration.
       yield* rows(url, "DROP TABLE connection_versions")
       yield* rows(url, "DROP TABLE history_horizons")
-      yield* rows(url, "DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)")
+      yield* rows(url, `DELETE FROM __drizzle_migrations WHERE created_at >= ${versionsMigrationAt}`)
       yield* Layer.build(mirrorLayer(url))
       yield* versionsAgree(url)
 

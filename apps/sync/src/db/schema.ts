@@ -220,9 +220,18 @@ export const connectionVersions = sqliteTable(
     closedByRun: integer("closed_by_run")
   },
   (table) => [
-    index("connection_versions_connection_idx").on(table.source, table.id, table.validFrom),
-    // One range scan finds the versions valid at a moment: the open ones sort last ('~' follows every digit).
-    // With the columns most counts group by, such a count reads the index alone.
+    // Each connection's versions in time order: its version at a moment is one seek, its open one is found without
+    // reading the table, and with the columns most counts group by, a count as of a moment reads the index alone.
+    index("connection_versions_history_idx").on(
+      table.source,
+      table.id,
+      table.validFrom,
+      table.validTo,
+      table.deletedAt,
+      table.state,
+      table.platform
+    ),
+    // One range scan finds the versions closed after a moment (the report's days, prune): the open ones sort last.
     index("connection_versions_as_of_idx").on(
       sql`coalesce(${table.validTo}, '~')`,
       table.validFrom,
