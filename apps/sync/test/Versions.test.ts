@@ -12,10 +12,25 @@ import * as Report from "../src/Report.js"
 import * as Versions from "../src/Versions.js"
 import { backends, mirrorLayer, rows, spawnCli, startMock, sync, tempDir, truth } from "./harness.js"
 
-/** When migration 0007 (the versions) was made: the last release's mirror has the migrations before it. */
-const versionsMigrationAt = (JSON.parse(readFileSync(join(MirrorMigrations.packagedFolder, "meta", "_journal.json"), "utf8")) as {
+const journal = JSON.parse(readFileSync(join(MirrorMigrations.packagedFolder, "meta", "_journal.json"), "utf8")) as {
   entries: ReadonlyArray<{ tag: string; when: number }>
-}).entries.find((entry) => entry.tag === "0007_connection_versions")!.when
+}
+/** The migrations from 0007 (the versions) on: the last release's mirror has only those before them. */
+const sinceVersions = journal.entries.filter((entry) => entry.tag >= "0007_connection_versions")
+
+/** Undoes what the migrations since the versions made (tables, indexes, columns) and forgets them: the last release's mirror. */
+const asLastRelease = (url: string) =>
+  Effect.gen(function*() {
+    for (const { tag } of sinceVersions) {
+      const text = readFileSync(join(MirrorMigrations.packagedFolder, `${tag}.sql`), "utf8")
+      for (const [, table] of text.matchAll(/CREATE TABLE `(\w+)`/g)) yield* rows(url, `DROP TABLE IF EXISTS ${table}`)
+      for (const [, index] of text.matchAll(/CREATE INDEX `(\w+)`/g)) yield* rows(url, `DROP INDEX IF EXISTS ${index}`)
+      for (const [, table, column] of text.matchAll(/ALTER TABLE `(\w+)` ADD `(\w+)`/g)) {
+        yield* rows(url, `ALTER TABLE ${table} DROP COLUMN ${column}`)
+      }
+    }
+    yield* rows(url, `DELETE FROM __drizzle_migrations WHERE created_at >= ${sinceVersions[0]?.when}`)
+  })
 
 type Row = Record<string, unknown>
 type Inventory = Map<string, Row>
@@ -198,10 +213,7 @@ describe("Versions: the migration and crashes", () => {
       const dir = yield* tempDir
       const url = `file:${join(dir, "mirror.db")}`
       const moments = yield* history(mock, url)
-      // The last release's mirror: the same tables, without the versions and their migration.
-      yield* rows(url, "DROP TABLE connection_versions")
-      yield* rows(url, "DROP TABLE history_horizons")
-      yield* rows(url, `DELETE FROM __drizzle_migrations WHERE created_at >= ${versionsMigrationAt}`)
+      yield* asLastRelease(url)
       yield* Layer.build(mirrorLayer(url))
       yield* versionsAgree(url)
 
