@@ -26,6 +26,7 @@ import {
 } from "./DatabaseError.js"
 import { displayUrl, hranaEndpoint, localPath } from "./DatabaseUrl.js"
 import { type BatchStatement, open as openPreparedFile } from "./PreparedFile.js"
+import * as RowCursor from "./RowCursor.js"
 import * as schema from "./schema.js"
 
 export {
@@ -164,14 +165,15 @@ export interface Service {
   /**
    * Runs `run` in a read transaction that is always rolled back, or inside the open `transaction`; SQLite
    * refuses writes in it on a local file or replica (`PRAGMA query_only`), which a libSQL server does not
-   * allow: see `writes`.
+   * allow: see `cursor`.
    */
   readonly readOnly: <A>(operation: string, run: (tx: Transaction) => Promise<A>) => Effect.Effect<A, DatabaseFailure>
   /**
-   * Whether `sql` would write, as a libSQL server compiles it (Hrana `describe`); false for a local
-   * file or replica, where `readOnly` has SQLite refuse the write itself.
+   * The rows of `sql`, a statement that only reads, as they come (`RowCursor`), until the scope closes.
+   * A write fails with `SQLITE_READONLY` before it changes anything: refused by SQLite on a local file or
+   * replica (`PRAGMA query_only`), by how the server compiles it on a libSQL server.
    */
-  readonly writes: (sql: string) => Effect.Effect<boolean, DatabaseFailure>
+  readonly cursor: (sql: string, args: Readonly<Record<string, InValue>>) => Effect.Effect<RowCursor.RowCursor, DatabaseFailure, Scope.Scope>
 }
 
 /**
@@ -361,35 +363,22 @@ export const make: (
           ))
       ).pipe(Effect.asVoid, Effect.withSpan(`Database.batch ${operation}`))
 
-    const writes = (sql: string): Effect.Effect<boolean, DatabaseFailure> => {
-      if (!remote) return Effect.succeed(false)
-      const endpoint = hranaEndpoint(options.url, token)
-      return call("query", async () => {
-        const hrana = await import("@libsql/hrana-client")
-        const connection = endpoint.websocket
-          ? hrana.openWs(endpoint.url, endpoint.authToken)
-          : hrana.openHttp(endpoint.url, endpoint.authToken, fetchWithin(Duration.toMillis(timeout)))
-        try {
-          // A WebSocket server says which Hrana version it speaks, and `describe` needs version 2.
-          await connection.getVersion()
-          const stream = connection.openStream()
-          try {
-            return !(await stream.describe(sql)).isReadonly
-          } finally {
-            stream.close()
-          }
-        } finally {
-          connection.close()
-        }
-      })
-    }
+    const cursor = (sql: string, args: Readonly<Record<string, InValue>>) =>
+      (remote
+        ? RowCursor.server(hranaEndpoint(options.url, token), sql, args, {
+          timeoutMillis: Duration.toMillis(timeout),
+          failure: failure("query"),
+          within: answeredInTime
+        })
+        : RowCursor.file(localPath(fileUrl(options))!, sql, args, { busyTimeoutMillis: BUSY_TIMEOUT_MILLIS, failure: failure("query") }))
+        .pipe(Effect.withSpan("Database.cursor"))
 
     if (file) {
       // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       yield* query("open", (orm) => orm.run("PRAGMA journal_mode = WAL"))
     }
 
-    return { location, timeout, query, transaction, batch, readOnly, writes } satisfies Service
+    return { location, timeout, query, transaction, batch, readOnly, cursor } satisfies Service
   }
 )
 
