@@ -9,24 +9,19 @@ export class StdoutError extends Schema.TaggedError<StdoutError>()("StdoutError"
   }
 }
 
-/** Waits until standard output takes more, or has failed. */
-const drained = Effect.async<void>((resume) => {
-  const done = () => {
-    process.stdout.off("drain", done)
-    process.stdout.off("error", done)
-    resume(Effect.void)
-  }
-  process.stdout.on("drain", done)
-  process.stdout.on("error", done)
-  return Effect.sync(() => {
-    process.stdout.off("drain", done)
-    process.stdout.off("error", done)
-  })
-})
-
 /** The first error standard output met; watched from the first write on, for the rest of the process. */
 let failed: NodeJS.ErrnoException | undefined
 let watching = false
+
+/** Writes `chunk` and waits until standard output has it, so the caller may reuse its bytes; false once it failed. */
+const written = (chunk: string | Uint8Array) =>
+  Effect.async<boolean>((resume) => {
+    process.stdout.write(chunk, (error) => {
+      if (error !== null && error !== undefined) failed ??= error
+      resume(Effect.succeed(failed === undefined))
+    })
+  })
+
 const watch = () => {
   if (watching) return
   watching = true
@@ -35,17 +30,14 @@ const watch = () => {
 }
 
 /**
- * Writes `texts` to standard output as they come, no faster than its reader takes them. A reader that
- * goes away (`picasync query … | head -1`) ends the stream quietly, which closes what produces it (the
- * statement): the command succeeds, as a shell tool does when `head` has what it wants.
+ * Writes `texts` to standard output as they come, each once the one before is written, so a producer
+ * may reuse its buffer and never runs ahead of the reader. A reader that goes away (`picasync query … |
+ * head -1`) ends the stream quietly, which closes what produces it (the statement): the command
+ * succeeds, as a shell tool does when `head` has what it wants.
  */
 export const write = <E, R>(texts: Stream.Stream<string | Uint8Array, E, R>): Effect.Effect<void, E | StdoutError, R> =>
   Effect.sync(watch).pipe(
-    Effect.zipRight(Stream.runForEachWhile(texts, (text) =>
-      Effect.suspend(() => {
-        if (failed !== undefined) return Effect.succeed(false)
-        return process.stdout.write(text) ? Effect.succeed(true) : Effect.as(drained, failed === undefined)
-      }))),
+    Effect.zipRight(Stream.runForEachWhile(texts, (chunk) => (failed === undefined ? written(chunk) : Effect.succeed(false)))),
     Effect.zipRight(Effect.suspend(() =>
       failed === undefined || failed.code === "EPIPE" ? Effect.void : Effect.fail(new StdoutError({ reason: failed.message }))
     ))

@@ -91,10 +91,13 @@ class Bytes {
     this.byte(QUOTE)
   }
 
-  /** The bytes gathered since the last `take`; the next ones go to a fresh buffer of the same size. */
+  /**
+   * The bytes gathered since the last `take`, in the buffer itself: they are good until the next bytes
+   * are gathered, so one buffer serves the whole output (one fresh buffer a batch would pile up outside
+   * the heap, where the collector sees it late).
+   */
   take(): Uint8Array {
     const taken = this.buffer.subarray(0, this.length)
-    this.buffer = Buffer.allocUnsafe(this.buffer.length)
     this.length = 0
     return taken
   }
@@ -141,7 +144,10 @@ const fit = (value: string, max: number) => {
   return `${out}…`
 }
 
-/** Writes a result a batch of rows at a time, as the rows come, as UTF-8. */
+/**
+ * Writes a result a batch of rows at a time, as the rows come, as UTF-8. The bytes each call returns
+ * are good until the next call: write them (and wait for the write) or copy them first.
+ */
 export interface Renderer {
   /** The bytes of these rows, and of anything that waited for them (a table's header). */
   readonly rows: (rows: ReadonlyArray<Row>) => Uint8Array
@@ -293,5 +299,5 @@ export const renderer = (columns: ReadonlyArray<string>, format: Format, options
 /** Renders a whole result in one of the output formats (a table sized on all its rows), ready to write to standard output. */
 export const render = (result: ResultTable, format: Format, options: TableOptions = {}): string => {
   const whole = renderer(result.columns, format, { window: Math.max(1, result.rows.length), ...options })
-  return Buffer.concat([whole.rows(result.rows), whole.end()]).toString("utf8")
+  return Buffer.from(whole.rows(result.rows)).toString("utf8") + Buffer.from(whole.end()).toString("utf8")
 }
