@@ -101,14 +101,12 @@ export const file = (
  * `fetch` whose answer must begin within `millis`; its body may then take as long as the rows do,
  * each batch being timed on its own.
  */
-const fetchAnsweredWithin = (millis: number) => async (request: Request, init?: RequestInit) => {
+const fetchAnsweredWithin = (millis: number) => (request: Request, init?: RequestInit) => {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(new DOMException("no answer in time", "TimeoutError")), millis)
-  try {
-    return await fetch(request, { ...init, signal: controller.signal })
-  } finally {
-    clearTimeout(timer)
-  }
+  return answeredWithin(millis, fetch(request, { ...init, signal: controller.signal })).catch((error) => {
+    controller.abort(error)
+    throw error
+  })
 }
 
 /** A value as the Hrana client binds it: booleans as integers, bytes as `Uint8Array`, dates as milliseconds. */
@@ -120,6 +118,13 @@ const hranaValue = (value: InValue) =>
     : value instanceof Date
     ? value.valueOf()
     : value
+
+/** `answer`, or a `TimeoutError` once `millis` have passed without it. */
+const answeredWithin = <A>(millis: number, answer: Promise<A>) =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DOMException("no answer in time", "TimeoutError")), millis)
+    answer.then(resolve, reject).finally(() => clearTimeout(timer))
+  })
 
 /** The statement of a cursor's batch, in the Hrana client's own terms. */
 type Statement = Parameters<Hrana.Stream["_openCursor"]>[0]["steps"][number]["stmt"]
@@ -184,7 +189,7 @@ export const server = (
     const begin = yield* call(entry)
     const columns = begin?.type === "step_begin" ? begin.cols.map((column) => column.name ?? "") : []
     let done = begin === undefined
-    const next = call(async () => {
+    const read = async () => {
       const batch: Array<Row> = []
       while (!done && batch.length < BATCH) {
         const step = await entry()
@@ -192,6 +197,11 @@ export const server = (
         else if (step.type === "row") batch.push(integersAsNumbers(step.row))
       }
       return batch
-    }).pipe(Effect.mapError(Option.some), Effect.filterOrFail((batch) => batch.length > 0, () => Option.none()))
+    }
+    // Timed by a timer of its own: an Effect timeout a batch keeps each batch's rows reachable for long after.
+    const next = Effect.tryPromise({ try: () => answeredWithin(options.timeoutMillis, read()), catch: options.failure }).pipe(
+      Effect.mapError(Option.some),
+      Effect.filterOrFail((batch) => batch.length > 0, () => Option.none())
+    )
     return { columns, batches: Stream.repeatEffectOption(next) }
   })
