@@ -5,7 +5,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import Database from "libsql"
-import type { Cell, Row } from "../query/Format.js"
+import type { Row } from "../query/Format.js"
 import type { DatabaseFailure } from "./DatabaseError.js"
 
 /** The rows of one statement as they come, in batches, from a statement that stays open until the scope closes. */
@@ -22,16 +22,16 @@ const BATCH = 256
 const refusedWrite = (failure: (cause: unknown) => DatabaseFailure) =>
   failure(Object.assign(new Error("attempt to write a readonly database"), { code: "SQLITE_READONLY" }))
 
-/** Integers come as bigint, so none is ever rounded; those a number holds exactly become numbers, as the client gives them. */
-const cell = (value: unknown): Cell =>
-  typeof value === "bigint"
-    ? (value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value)
-    : value === undefined
-    ? null
-    : (value as Cell)
-
-const integersAsNumbers = (row: Array<unknown>): Row => {
-  for (let i = 0; i < row.length; i++) if (typeof row[i] === "bigint" || row[i] === undefined) row[i] = cell(row[i])
+/**
+ * Integers come as bigint, so none is ever rounded: those a number holds exactly become numbers, as the
+ * client gives them, and larger ones stay exact (the client would fail on them).
+ */
+const asCells = (row: Array<unknown>): Row => {
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i]
+    if (typeof value === "bigint" && value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER) row[i] = Number(value)
+    else if (value === undefined) row[i] = null
+  }
   return row as Row
 }
 
@@ -87,7 +87,7 @@ export const file = (
         while (!done && batch.length < BATCH) {
           const step = rows.next()
           if (step.done === true) done = true
-          else batch.push(integersAsNumbers(step.value))
+          else batch.push(asCells(step.value))
         }
       } catch (error) {
         return Effect.fail(Option.some(options.failure(error)))
@@ -95,6 +95,13 @@ export const file = (
       return batch.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(batch)
     })
     return { columns, batches: Stream.repeatEffectOption(next) }
+  })
+
+/** `answer`, or a `TimeoutError` once `millis` have passed without it. */
+const answeredWithin = <A>(millis: number, answer: Promise<A>) =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DOMException("no answer in time", "TimeoutError")), millis)
+    answer.then(resolve, reject).finally(() => clearTimeout(timer))
   })
 
 /**
@@ -119,13 +126,6 @@ const hranaValue = (value: InValue) =>
     ? value.valueOf()
     : value
 
-/** `answer`, or a `TimeoutError` once `millis` have passed without it. */
-const answeredWithin = <A>(millis: number, answer: Promise<A>) =>
-  new Promise<A>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DOMException("no answer in time", "TimeoutError")), millis)
-    answer.then(resolve, reject).finally(() => clearTimeout(timer))
-  })
-
 /** The statement of a cursor's batch, in the Hrana client's own terms. */
 type Statement = Parameters<Hrana.Stream["_openCursor"]>[0]["steps"][number]["stmt"]
 
@@ -133,7 +133,8 @@ type Statement = Parameters<Hrana.Stream["_openCursor"]>[0]["steps"][number]["st
  * A libSQL server read through a Hrana cursor (protocol 3): the server streams the rows and they are
  * read as they arrive, never held whole on either side. The server is first asked how it compiles the
  * statement, as it would run a write in a read transaction: a write is refused before it runs.
- * `within` times each call to the server; closing the scope closes the cursor and ends the statement.
+ * `within` times the calls before the rows, and each batch must come within `timeoutMillis`; closing the
+ * scope closes the cursor and ends the statement.
  */
 export const server = (
   endpoint: { readonly url: string; readonly websocket: boolean; readonly authToken: string | undefined },
@@ -194,7 +195,7 @@ export const server = (
       while (!done && batch.length < BATCH) {
         const step = await entry()
         if (step === undefined) done = true
-        else if (step.type === "row") batch.push(integersAsNumbers(step.row))
+        else if (step.type === "row") batch.push(asCells(step.row))
       }
       return batch
     }
