@@ -170,13 +170,13 @@ const compactRow = (columns: ReadonlyArray<string>, row: ReadonlyArray<Cell>) =>
  * that SQLite cannot run fails the check with the reason; a database that cannot be read fails the effect.
  */
 export const assertion = Effect.fn("Check.assertion")(function*(name: string, sql: string) {
-  return yield* Query.run(sql).pipe(
-    Effect.map(({ columns, rows }): CheckResult =>
-      rows.length === 0 ? { name, ok: true, detail: "no rows" } : {
+  return yield* Query.firstRows(sql, {}, shownRows).pipe(
+    Effect.map(({ columns, rowCount, rows }): CheckResult =>
+      rowCount === 0 ? { name, ok: true, detail: "no rows" } : {
         name,
         ok: false,
-        detail: `${plural(rows.length, "row")}: ${rows.slice(0, shownRows).map((row) => compactRow(columns, row)).join(" ")}${
-          rows.length > shownRows ? " …" : ""
+        detail: `${plural(rowCount, "row")}: ${rows.map((row) => compactRow(columns, row)).join(" ")}${
+          rowCount > shownRows ? " …" : ""
         }`
       }
     ),

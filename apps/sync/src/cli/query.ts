@@ -5,13 +5,14 @@ import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as fs from "node:fs"
-import { formats, render } from "../query/Format.js"
+import * as Stream from "effect/Stream"
+import { formats, renderer } from "../query/Format.js"
 import * as Query from "../query/Query.js"
 import { readerFlags, readerOptions } from "./databaseFlags.js"
 import { described } from "./Flag.js"
 import * as Mirror from "./Mirror.js"
 import { moment } from "./Moment.js"
-import { write } from "./Output.js"
+import * as StdoutStream from "./StdoutStream.js"
 import { UsageError } from "./UsageError.js"
 
 const formatFlag = Options.choice("format", formats).pipe(
@@ -75,8 +76,12 @@ export const queryCommand = Command.make("query", { ...options, sql: sqlArg }, (
     )
     const asOf = yield* Effect.transposeMapOption(parsed.asOf, (value) => moment("--as-of", value))
     const database = yield* readerOptions(parsed)
-    const result = yield* Effect.provide(Query.run(sql, params, { asOf: Option.getOrUndefined(asOf) }), Mirror.readable(database))
-    yield* write(render(result, parsed.format))
+    // Each batch of rows is written as it comes, so memory stays bounded and `| head` ends the statement.
+    yield* Effect.scoped(Effect.gen(function*() {
+      const rows = yield* Query.open(sql, params, { asOf: Option.getOrUndefined(asOf) })
+      const output = renderer(rows.columns, parsed.format)
+      yield* StdoutStream.write(Stream.concat(Stream.map(rows.batches, output.rows), Stream.sync(output.end)))
+    })).pipe(Effect.provide(Mirror.readable(database)))
   })).pipe(
     Command.withDescription(
       "Run one read-only SQL statement against the mirror and print the rows (tables: picasync tables). " +

@@ -1,4 +1,4 @@
-import type { Client, Transaction } from "@libsql/client"
+import type { Client, InValue, Transaction } from "@libsql/client"
 import { UrlCredentials } from "@picasync/client"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -11,9 +11,9 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { type DatabaseFailure, type DatabaseMissing, DatabaseUnreachable, failure as failureIn, type FailureContext } from "./DatabaseError.js"
 import { displayUrl, hranaEndpoint, localPath } from "./DatabaseUrl.js"
-import * as Describe from "./Describe.js"
 import * as Migrate from "./Migrate.js"
-import { checkExists, DEFAULT_TIMEOUT, localFile, type MirrorDatabaseOptions, open, refreshReplica } from "./Open.js"
+import { BUSY_TIMEOUT_MILLIS, checkExists, DEFAULT_TIMEOUT, localFile, type MirrorDatabaseOptions, open, refreshReplica } from "./Open.js"
+import * as RowCursor from "./RowCursor.js"
 import { type Orm, make as makeSession } from "./Session.js"
 import type { Statement } from "./Statement.js"
 
@@ -68,14 +68,18 @@ export interface Service {
   /**
    * Runs `run` in a read transaction that is always rolled back, or inside the open `transaction`; SQLite
    * refuses writes in it on a local file or replica (`PRAGMA query_only`), which a libSQL server does not
-   * allow: see `writes`.
+   * allow: see `cursor`.
    */
   readonly readOnly: <A>(operation: string, run: (tx: Transaction) => Promise<A>) => Effect.Effect<A, DatabaseFailure>
   /**
-   * Whether `sql` would write, as a libSQL server compiles it (Hrana `describe`); false for a local
-   * file or replica, where `readOnly` has SQLite refuse the write itself.
+   * The rows of `sql`, a statement that only reads, as they come (`RowCursor`), until the scope closes.
+   * A write fails with `SQLITE_READONLY` before it changes anything: refused by SQLite on a local file or
+   * replica (`PRAGMA query_only`), by how the server compiles it on a libSQL server.
    */
-  readonly writes: (sql: string) => Effect.Effect<boolean, DatabaseFailure>
+  readonly cursor: (
+    sql: string,
+    args: Readonly<Record<string, InValue>>
+  ) => Effect.Effect<RowCursor.RowCursor, DatabaseFailure, Scope.Scope>
   /**
    * `effect`, with each call it makes outside a transaction (all but `readOnly`) waiting first on `gate`,
    * itself run without it: the rule that a sync's writes yield to another sync's apply, kept in the write
@@ -117,22 +121,29 @@ export const make: (
     const remote = !file && options.replica === undefined
     const session = yield* makeSession({
       client,
-      failure: (operation) => failureIn(operation, context),
+      failure,
       timed: remote ? answeredInTime : (effect) => effect,
       localFile: options.replica === undefined ? localPath(options.url) : undefined,
       queryOnly: !remote
     })
-    const writes = (sql: string): Effect.Effect<boolean, DatabaseFailure> =>
-      remote
-        ? session.call("query", () => Describe.writes(hranaEndpoint(options.url, token), sql, Duration.toMillis(timeout)))
-        : Effect.succeed(false)
+    const failure = (operation: string) => failureIn(operation, context)
+    const readFile = localFile(options)
+    const cursor = (sql: string, args: Readonly<Record<string, InValue>>) =>
+      (readFile === undefined
+        ? RowCursor.server(hranaEndpoint(options.url, token), sql, args, {
+          timeoutMillis: Duration.toMillis(timeout),
+          failure: failure("query"),
+          within: answeredInTime
+        })
+        : RowCursor.file(readFile, sql, args, { busyTimeoutMillis: BUSY_TIMEOUT_MILLIS, failure: failure("query") }))
+        .pipe(Effect.withSpan("Database.cursor"))
 
     if (file) {
       // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       yield* session.execute("open", { sql: "PRAGMA journal_mode = WAL", args: [] })
     }
 
-    return { location, timeout, ...session.service, writes } satisfies Service
+    return { location, timeout, ...session.service, cursor } satisfies Service
   }
 )
 

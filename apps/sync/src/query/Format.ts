@@ -1,9 +1,12 @@
 /** A value as libSQL returns it. */
 export type Cell = null | string | number | bigint | boolean | ArrayBuffer | Uint8Array
 
+/** One row's cells, in the order of the columns. */
+export type Row = ReadonlyArray<Cell>
+
 export interface ResultTable {
   readonly columns: ReadonlyArray<string>
-  readonly rows: ReadonlyArray<ReadonlyArray<Cell>>
+  readonly rows: ReadonlyArray<Row>
 }
 
 export const formats = ["table", "json", "ndjson", "csv"] as const
@@ -30,8 +33,18 @@ const jsonValue = (cell: Cell): unknown => {
   return cell
 }
 
-const toObject = (columns: ReadonlyArray<string>, row: ReadonlyArray<Cell>) =>
-  Object.fromEntries(columns.map((column, i) => [column, jsonValue(row[i] ?? null)]))
+/**
+ * A row as a JSON object. Assigning keys one by one is several times faster than `Object.fromEntries`,
+ * which stays for a column named `__proto__`, the one key an assignment would not define.
+ */
+const objectMaker = (columns: ReadonlyArray<string>) =>
+  columns.includes("__proto__")
+    ? (row: Row) => Object.fromEntries(columns.map((column, i) => [column, jsonValue(row[i] ?? null)]))
+    : (row: Row) => {
+      const object: Record<string, unknown> = {}
+      for (let i = 0; i < columns.length; i++) object[columns[i]!] = jsonValue(row[i] ?? null)
+      return object
+    }
 
 /** Plain text of a cell, as CSV and tables show it; `null` stays `null` for the caller to render. */
 const text = (cell: Cell): string | null => {
@@ -40,23 +53,67 @@ const text = (cell: Cell): string | null => {
   return String(cell)
 }
 
-const csvField = (value: string | null) => {
-  if (value === null) return ""
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll("\"", "\"\"")}"` : value
-}
+const needsQuotes = /[",\r\n]/
 
-/** RFC 4180: CRLF line ends, fields with commas, quotes or line breaks quoted, quotes doubled, NULL empty. */
-const csv = ({ columns, rows }: ResultTable) =>
-  [columns.map(csvField), ...rows.map((row) => columns.map((_, i) => csvField(text(row[i] ?? null))))]
-    .map((fields) => `${fields.join(",")}\r\n`)
-    .join("")
+const QUOTE = 0x22
+
+/**
+ * Output bytes gathered in one buffer as UTF-8, each piece encoded once where it lands: joining a batch's
+ * thousands of small strings and encoding the result costs more than making them.
+ */
+class Bytes {
+  private buffer = Buffer.allocUnsafe(64 * 1024)
+  private length = 0
+
+  /** Room for `bytes` more: UTF-8 takes at most three bytes a UTF-16 code unit. */
+  private room(bytes: number) {
+    if (this.length + bytes <= this.buffer.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
+    this.buffer.copy(grown, 0, 0, this.length)
+    this.buffer = grown
+  }
+
+  text(value: string) {
+    this.room(value.length * 3)
+    this.length += this.buffer.write(value, this.length, "utf8")
+  }
+
+  byte(value: number) {
+    this.room(1)
+    this.buffer[this.length++] = value
+  }
+
+  /** A CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a quote or a line break. */
+  csvField(value: string) {
+    if (!needsQuotes.test(value)) return this.text(value)
+    this.byte(QUOTE)
+    this.text(value.replaceAll("\"", "\"\""))
+    this.byte(QUOTE)
+  }
+
+  /**
+   * The bytes gathered since the last `take`, in the buffer itself: they are good until the next bytes
+   * are gathered, so one buffer serves the whole output (one fresh buffer a batch would pile up outside
+   * the heap, where the collector sees it late).
+   */
+  take(): Uint8Array {
+    const taken = this.buffer.subarray(0, this.length)
+    this.length = 0
+    return taken
+  }
+}
 
 export interface TableOptions {
   /** Longer cells are cut to this many characters, ending in an ellipsis. */
   readonly maxWidth?: number
+  /** Column widths come from this many first rows (default 1,000); a wider value after them gets a note. */
+  readonly window?: number
 }
 
 export const NULL_MARK = "NULL"
+
+/** Rows whose widths size a table's columns, unless told otherwise. */
+const TABLE_WINDOW = 1000
 
 /** East Asian wide and emoji code points take two terminal columns. */
 const isWide = (code: number) =>
@@ -66,12 +123,18 @@ const isWide = (code: number) =>
 
 const charWidth = (char: string) => (isWide(char.codePointAt(0) ?? 0) ? 2 : 1)
 
+/** Text below U+1100 (surrogates included) is one column a character: its width is its length. */
+const mayHaveWide = /[\u1100-\uffff]/
+
 /** Terminal columns, so accented and CJK text lines up. */
-const width = (value: string) => [...value].reduce((sum, char) => sum + charWidth(char), 0)
+const width = (value: string) =>
+  mayHaveWide.test(value) ? [...value].reduce((sum, char) => sum + charWidth(char), 0) : value.length
 
 /** Cuts `value` to `max` columns, ending in an ellipsis; line breaks show as ⏎ to keep one row a line. */
 const fit = (value: string, max: number) => {
   const flat = value.replace(/\r?\n/g, "⏎")
+  // ⏎ is one column: text that was narrow stays narrow.
+  if (!mayHaveWide.test(value)) return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`
   if (width(flat) <= max) return flat
   let out = ""
   for (const char of flat) {
@@ -81,35 +144,160 @@ const fit = (value: string, max: number) => {
   return `${out}…`
 }
 
-const table = ({ columns, rows }: ResultTable, options: TableOptions) => {
-  const max = Math.max(4, options.maxWidth ?? 48)
-  const shown = rows.map((row) => columns.map((_, i) => fit(text(row[i] ?? null) ?? NULL_MARK, max)))
-  const numeric = columns.map((_, i) => rows.length > 0 && rows.every((row) => row[i] === null || typeof row[i] === "number" || typeof row[i] === "bigint"))
-  const header = columns.map((column) => fit(column, max))
-  const widths = header.map((column, i) => Math.max(width(column), ...shown.map((row) => width(row[i] ?? ""))))
-  const line = (cells: ReadonlyArray<string>) =>
-    cells
-      .map((cell, i) => {
-        const pad = " ".repeat((widths[i] ?? 0) - width(cell))
-        return numeric[i] ? pad + cell : cell + pad
-      })
-      .join("  ")
-      .trimEnd()
-  const rule = widths.map((w) => "─".repeat(w)).join("  ")
-  const count = `(${rows.length} ${rows.length === 1 ? "row" : "rows"})`
-  return [line(header), rule, ...shown.map(line), count].join("\n") + "\n"
+/**
+ * Writes a result a batch of rows at a time, as the rows come, as UTF-8. The bytes each call returns
+ * are good until the next call: write them (and wait for the write) or copy them first.
+ */
+export interface Renderer {
+  /** The bytes of these rows, and of anything that waited for them (a table's header). */
+  readonly rows: (rows: ReadonlyArray<Row>) => Uint8Array
+  /** The bytes after the last row. */
+  readonly end: () => Uint8Array
 }
 
-/** Renders a result in one of the output formats, ready to write to standard output. */
-export const render = (result: ResultTable, format: Format, options: TableOptions = {}): string => {
+/**
+ * An aligned table. Column widths and alignment come from the first `window` rows, held until then:
+ * memory stays bounded, and a later value wider than its column is printed whole with a note at the end.
+ */
+const table = (columns: ReadonlyArray<string>, options: TableOptions): Renderer => {
+  const max = Math.max(4, options.maxWidth ?? 48)
+  const window = options.window ?? TABLE_WINDOW
+  const header = columns.map((column) => fit(column, max))
+  const numeric = columns.map(() => true)
+  const out = new Bytes()
+  let held: Array<Array<string>> | undefined = []
+  let widths: Array<number> = []
+  let count = 0
+  const wider = new Set<string>()
+  const line = (cells: ReadonlyArray<string>) => {
+    let text = ""
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!
+      const room = widths[i]! - width(cell)
+      if (room < 0) wider.add(columns[i]!)
+      const pad = " ".repeat(Math.max(0, room))
+      text += `${i === 0 ? "" : "  "}${numeric[i] ? pad + cell : cell + pad}`
+    }
+    out.text(`${text.trimEnd()}\n`)
+  }
+  /** The header, the rule and the rows held, once the window is full or the rows ended. */
+  const start = (rows: ReadonlyArray<ReadonlyArray<string>>) => {
+    if (rows.length === 0) numeric.fill(false)
+    widths = header.map((column, i) => rows.reduce((widest, row) => Math.max(widest, width(row[i]!)), width(column)))
+    line(header)
+    out.text(`${widths.map((w) => "─".repeat(w)).join("  ")}\n`)
+    rows.forEach(line)
+  }
+  return {
+    rows: (rows) => {
+      for (const row of rows) {
+        count++
+        const shown = columns.map((_, i) => fit(text(row[i] ?? null) ?? NULL_MARK, max))
+        if (held === undefined) {
+          line(shown)
+          continue
+        }
+        for (let i = 0; i < columns.length; i++) {
+          const cell = row[i] ?? null
+          numeric[i] = numeric[i]! && (cell === null || typeof cell === "number" || typeof cell === "bigint")
+        }
+        held.push(shown)
+        if (held.length === window) {
+          start(held)
+          held = undefined
+        }
+      }
+      return out.take()
+    },
+    end: () => {
+      if (held !== undefined) start(held)
+      out.text(`(${count} ${count === 1 ? "row" : "rows"})\n`)
+      if (wider.size > 0) out.text(`(values wider than their column after the first ${window} rows, in: ${[...wider].join(", ")})\n`)
+      return out.take()
+    }
+  }
+}
+
+/** `JSON.stringify(rows, null, 2)`, a row at a time: each object indented as an element of the array. */
+const json = (columns: ReadonlyArray<string>): Renderer => {
+  const toObject = objectMaker(columns)
+  const out = new Bytes()
+  let count = 0
+  return {
+    rows: (rows) => {
+      for (const row of rows) {
+        out.text(count++ === 0 ? "[\n" : ",\n")
+        // `[\n  {…}\n]` less its brackets is the object as the whole array would indent it.
+        out.text(JSON.stringify([toObject(row)], null, 2).slice(2, -2))
+      }
+      return out.take()
+    },
+    end: () => {
+      out.text(count === 0 ? "[]\n" : "\n]\n")
+      return out.take()
+    }
+  }
+}
+
+const ndjson = (columns: ReadonlyArray<string>): Renderer => {
+  const toObject = objectMaker(columns)
+  const out = new Bytes()
+  return {
+    rows: (rows) => {
+      for (const row of rows) {
+        out.text(JSON.stringify(toObject(row)))
+        out.byte(0x0a)
+      }
+      return out.take()
+    },
+    end: () => out.take()
+  }
+}
+
+/** RFC 4180: CRLF line ends, fields with commas, quotes or line breaks quoted, quotes doubled, NULL empty. */
+const csv = (columns: ReadonlyArray<string>): Renderer => {
+  const out = new Bytes()
+  const endLine = () => {
+    out.byte(0x0d)
+    out.byte(0x0a)
+  }
+  columns.forEach((column, i) => {
+    if (i > 0) out.byte(0x2c)
+    out.csvField(column)
+  })
+  endLine()
+  return {
+    rows: (rows) => {
+      for (const row of rows) {
+        for (let i = 0; i < columns.length; i++) {
+          if (i > 0) out.byte(0x2c)
+          const cell = row[i] ?? null
+          if (cell !== null) out.csvField(typeof cell === "string" ? cell : text(cell)!)
+        }
+        endLine()
+      }
+      return out.take()
+    },
+    end: () => out.take()
+  }
+}
+
+/** A renderer of rows of `columns` in `format`; the bytes it returns, in order, are the whole output. */
+export const renderer = (columns: ReadonlyArray<string>, format: Format, options: TableOptions = {}): Renderer => {
   switch (format) {
     case "table":
-      return table(result, options)
+      return table(columns, options)
     case "json":
-      return `${JSON.stringify(result.rows.map((row) => toObject(result.columns, row)), null, 2)}\n`
+      return json(columns)
     case "ndjson":
-      return result.rows.map((row) => `${JSON.stringify(toObject(result.columns, row))}\n`).join("")
+      return ndjson(columns)
     case "csv":
-      return csv(result)
+      return csv(columns)
   }
+}
+
+/** Renders a whole result in one of the output formats (a table sized on all its rows), ready to write to standard output. */
+export const render = (result: ResultTable, format: Format, options: TableOptions = {}): string => {
+  const whole = renderer(result.columns, format, { window: Math.max(1, result.rows.length), ...options })
+  return Buffer.from(whole.rows(result.rows)).toString("utf8") + Buffer.from(whole.end()).toString("utf8")
 }

@@ -2,10 +2,11 @@ import type { InValue } from "@libsql/client"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { type DatabaseFailure, MirrorDatabase } from "../db/MirrorDatabase.js"
 import * as Versions from "../Versions.js"
 import * as AsOf from "./AsOf.js"
-import type { Cell, ResultTable } from "./Format.js"
+import type { ResultTable, Row } from "./Format.js"
 import { checkReadOnly, parameters } from "./Statement.js"
 
 /** A statement refused before it ran, or that SQLite could not run: exit 1 with this line. */
@@ -42,16 +43,28 @@ const sqliteReason = (reason: string) =>
 const isSqlError = (code: string | undefined) =>
   code !== undefined && code !== "SQLITE_BUSY" && (code.startsWith("SQLITE_") || code === "SQL_INPUT_ERROR" || code === "SQL_PARSE_ERROR")
 
+export interface Options {
+  /** An ISO instant: answer as the mirror stood then. */
+  readonly asOf?: string | undefined
+}
+
+/** The rows of a statement as they come, in batches, until the scope that opened them closes. */
+export interface Rows {
+  readonly columns: ReadonlyArray<string>
+  readonly batches: Stream.Stream<ReadonlyArray<Row>, QueryError | DatabaseFailure>
+}
+
 /**
- * Runs one statement that only reads, with named parameters bound (never pasted into the SQL).
- * A statement that would write is refused before it runs (by its words, then as the server compiles it),
- * and on a local file SQLite refuses it again if it gets through; the transaction is always rolled back.
+ * Opens one statement that only reads, with named parameters bound (never pasted into the SQL), and
+ * hands out its rows as they come, so a result of any size streams in bounded memory; closing the
+ * scope ends the statement. A statement that would write is refused before it runs: by its words,
+ * then by SQLite on a file or replica (`PRAGMA query_only`), by how the server compiles it on a server.
  * With `asOf` (an ISO instant), the mirror's tables and views answer as they stood then (`AsOf.rewrite`).
  */
-export const run = Effect.fn("Query.run")(function*(
+export const open = Effect.fn("Query.open")(function*(
   statement: string,
   params: Readonly<Record<string, InValue>> = {},
-  options: { readonly asOf?: string | undefined } = {}
+  options: Options = {}
 ) {
   yield* Either.mapLeft(checkReadOnly(statement), (reason) => new QueryError({ reason }))
   yield* Either.mapLeft(checkParameters(statement, params), (reason) => new QueryError({ reason, parameters: true }))
@@ -59,18 +72,35 @@ export const run = Effect.fn("Query.run")(function*(
   const { asOf } = options
   if (asOf !== undefined) yield* Versions.checkAvailable(asOf)
   const sql = asOf === undefined ? statement : yield* AsOf.rewrite(statement, asOf)
-  const refuseWrite = new QueryError({ reason: "the statement tries to write; picasync query only reads" })
   const sqlError = (error: DatabaseFailure) =>
-    error._tag === "DatabaseError" && isSqlError(error.code)
+    error._tag === "DatabaseError" && error.code === "SQLITE_READONLY"
+      ? new QueryError({ reason: "the statement tries to write; picasync query only reads" })
+      : error._tag === "DatabaseError" && isSqlError(error.code)
       ? new QueryError({ reason: `SQL error: ${sqliteReason(error.reason)}` })
       : error
-  // A server runs `BEGIN READONLY` without enforcing it: it is asked how it would compile the statement first.
-  if (yield* Effect.mapError(db.writes(sql), sqlError)) return yield* refuseWrite
-  const result = yield* db.readOnly("query", (tx) => tx.execute({ sql, args: { ...params } })).pipe(
-    Effect.mapError((error) => error._tag === "DatabaseError" && error.code === "SQLITE_READONLY" ? refuseWrite : sqlError(error))
-  )
-  return {
-    columns: result.columns,
-    rows: result.rows.map((row) => result.columns.map((_, i) => (row[i] ?? null) as Cell))
-  } satisfies ResultTable
+  const cursor = yield* Effect.mapError(db.cursor(sql, params), sqlError)
+  return { columns: cursor.columns, batches: Stream.mapError(cursor.batches, sqlError) } satisfies Rows
 })
+
+/** The first `keep` rows of a statement and how many it returned in all; the others are counted, not held. */
+export const firstRows = Effect.fn("Query.firstRows")(
+  function*(sql: string, params: Readonly<Record<string, InValue>> = {}, keep = Number.POSITIVE_INFINITY, options: Options = {}) {
+    const { batches, columns } = yield* open(sql, params, options)
+    const rows: Array<Row> = []
+    let rowCount = 0
+    yield* Stream.runForEach(batches, (batch) =>
+      Effect.sync(() => {
+        for (const row of batch) if (rows.length < keep) rows.push(row)
+        rowCount += batch.length
+      }))
+    return { columns, rows, rowCount }
+  },
+  Effect.scoped
+)
+
+/** Runs one statement that only reads (see `open`) and returns all its rows. */
+export const run = (sql: string, params: Readonly<Record<string, InValue>> = {}, options: Options = {}): Effect.Effect<
+  ResultTable,
+  QueryError | DatabaseFailure,
+  MirrorDatabase
+> => Effect.map(firstRows(sql, params, Number.POSITIVE_INFINITY, options), ({ columns, rows }) => ({ columns, rows }))

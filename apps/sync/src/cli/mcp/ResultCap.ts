@@ -1,5 +1,10 @@
-import { render, type ResultTable } from "../../query/Format.js"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { renderer } from "../../query/Format.js"
+import type { Rows } from "../../query/Query.js"
 import { number } from "../Output.js"
+
+const utf8 = new TextDecoder()
 
 export interface Limits {
   readonly maxRows: number
@@ -16,37 +21,45 @@ export interface CappedResult {
 }
 
 /**
- * The first rows of `result` that fit both limits, each as `picasync query --format json` shows it
- * (JSON text such as `tags` or `raw` as JSON); the bytes are those of the rows' JSON.
+ * The first rows that fit both limits, each as `picasync query --format json` shows it (JSON text such
+ * as `tags` or `raw` as JSON); the bytes are those of the rows' JSON. The rows past the cut are counted
+ * as they stream by, never held.
  */
-export const cap = (result: ResultTable, limits: Limits): CappedResult => {
-  const rows: Array<unknown> = []
-  let bytes = 0
-  let cutBy: "rows" | "bytes" | undefined
-  for (const row of result.rows) {
-    if (rows.length === limits.maxRows) {
-      cutBy = "rows"
-      break
-    }
-    const line = render({ columns: result.columns, rows: [row] }, "ndjson")
-    const size = Buffer.byteLength(line)
-    if (bytes + size > limits.maxBytes) {
-      cutBy = "bytes"
-      break
-    }
-    bytes += size
-    rows.push(JSON.parse(line))
-  }
-  const rowCount = result.rows.length
-  if (cutBy === undefined) return { columns: result.columns, rowCount, rows }
-  const limit = cutBy === "rows"
-    ? `the limit of ${number.format(limits.maxRows)} rows (--max-rows)`
-    : `the limit of ${number.format(limits.maxBytes)} bytes (--max-bytes)`
-  return {
-    columns: result.columns,
-    rowCount,
-    cut: `cut: only the first ${number.format(rows.length)} of ${number.format(rowCount)} rows are shown, ${limit}; ` +
-      "narrow the query (WHERE, LIMIT and OFFSET, or aggregates) to see the rest",
-    rows
-  }
-}
+export const cap = ({ batches, columns }: Rows, limits: Limits) =>
+  Effect.suspend(() => {
+    const ndjson = renderer(columns, "ndjson")
+    const rows: Array<unknown> = []
+    let bytes = 0
+    let rowCount = 0
+    let cutBy: "rows" | "bytes" | undefined
+    return Stream.runForEach(batches, (batch) =>
+      Effect.sync(() => {
+        for (const row of batch) {
+          rowCount++
+          if (cutBy !== undefined) continue
+          if (rows.length === limits.maxRows) {
+            cutBy = "rows"
+            continue
+          }
+          const line = ndjson.rows([row])
+          if (bytes + line.byteLength > limits.maxBytes) {
+            cutBy = "bytes"
+            continue
+          }
+          bytes += line.byteLength
+          rows.push(JSON.parse(utf8.decode(line)))
+        }
+      })).pipe(Effect.map((): CappedResult => {
+        if (cutBy === undefined) return { columns, rowCount, rows }
+        const limit = cutBy === "rows"
+          ? `the limit of ${number.format(limits.maxRows)} rows (--max-rows)`
+          : `the limit of ${number.format(limits.maxBytes)} bytes (--max-bytes)`
+        return {
+          columns,
+          rowCount,
+          cut: `cut: only the first ${number.format(rows.length)} of ${number.format(rowCount)} rows are shown, ${limit}; ` +
+            "narrow the query (WHERE, LIMIT and OFFSET, or aggregates) to see the rest",
+          rows
+        }
+      }))
+  })

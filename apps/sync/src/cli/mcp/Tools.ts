@@ -54,10 +54,10 @@ const query = tool({
     )
   }),
   run: ({ params, sql }, settings) =>
-    Effect.map(
-      Query.run(sql, Object.fromEntries(Object.entries(params ?? {}).map(([name, value]) => [name.replace(/^[:@$]/, ""), value]))),
-      (result) => cap(result, settings)
-    )
+    Effect.scoped(Effect.flatMap(
+      Query.open(sql, Object.fromEntries(Object.entries(params ?? {}).map(([name, value]) => [name.replace(/^[:@$]/, ""), value]))),
+      (rows) => cap(rows, settings)
+    ))
 })
 
 const tables = tool({
