@@ -43,7 +43,17 @@ export const connections = sqliteTable(
     primaryKey({ columns: [table.source, table.id] }),
     index("connections_platform_idx").on(table.source, table.platform),
     // Covers every lookup a sync makes by id (is this content new? which live rows went unseen?) without reading the raw JSON.
-    index("connections_sync_idx").on(table.source, table.id, table.contentHash, table.deletedAt)
+    index("connections_sync_idx").on(table.source, table.id, table.contentHash, table.deletedAt),
+    // Covers the read commands' counts of live connections (by state, environment, platform, active) and the unhealthy ones.
+    index("connections_live_idx").on(
+      table.source,
+      table.deletedAt,
+      table.state,
+      table.active,
+      table.environment,
+      table.platform,
+      table.id
+    )
   ]
 )
 
@@ -79,7 +89,11 @@ export const connectionChanges = sqliteTable(
   },
   (table) => [
     index("connection_changes_connection_idx").on(table.source, table.connectionId),
-    index("connection_changes_run_idx").on(table.runId)
+    index("connection_changes_run_idx").on(table.runId),
+    // When each connection entered its current state (`unhealthy_connections.state_since`): one lookup, no row read.
+    index("connection_changes_state_idx").on(table.source, table.connectionId, table.observedAt).where(
+      sql`kind IN ('inserted', 'restored') OR changed_fields -> '$.state' IS NOT NULL`
+    )
   ]
 )
 
