@@ -1,7 +1,7 @@
 -- The read commands (status, check, report) answer a 100,000-connection mirror in well under a second.
 -- Their counts of live connections read this index alone, never the rows with their raw JSON.
 CREATE INDEX `connections_live_idx` ON `connections` (`source`,`deleted_at`,`state`,`active`,`environment`,`platform`,`id`);--> statement-breakpoint
--- When each connection entered its current state: one lookup a connection, in the index alone.
+-- When each connection entered its current state: one seek to its newest such change, not a scan of the change log.
 CREATE INDEX `connection_changes_state_idx` ON `connection_changes` (`source`,`connection_id`,`observed_at`) WHERE kind IN ('inserted', 'restored') OR changed_fields -> '$.state' IS NOT NULL;--> statement-breakpoint
 -- The same rows and columns as before, but `state_since` is looked up for each unhealthy connection (in the index
 -- above) instead of grouping the whole change log first, and only when a query reads it.

@@ -90,7 +90,7 @@ export const connectionChanges = sqliteTable(
   (table) => [
     index("connection_changes_connection_idx").on(table.source, table.connectionId),
     index("connection_changes_run_idx").on(table.runId),
-    // When each connection entered its current state (`unhealthy_connections.state_since`): one lookup, no row read.
+    // When each connection entered its current state (`unhealthy_connections.state_since`): one seek to its newest such change.
     index("connection_changes_state_idx").on(table.source, table.connectionId, table.observedAt).where(
       sql`kind IN ('inserted', 'restored') OR changed_fields -> '$.state' IS NOT NULL`
     )
