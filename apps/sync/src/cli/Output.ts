@@ -3,7 +3,7 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { SyncRun } from "../SyncRun.js"
-import { described } from "./Flag.js"
+import { described } from "./Flags.js"
 
 type Run = SyncRun
 

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
-import { described } from "./Flag.js"
+import { described } from "./Flags.js"
 import { interval } from "./interval.js"
 import { UsageError } from "./UsageError.js"
 

@@ -11,7 +11,7 @@ import * as DiskSpace from "../DiskSpace.js"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
 import { readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./databaseFlags.js"
-import { described } from "./Flag.js"
+import { described } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
 

@@ -11,8 +11,8 @@ import { render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
 import { summaryLine } from "./Output.js"
 import { databaseUrl } from "./databaseFlags.js"
-import { described } from "./Flag.js"
-import { defaultRetry, positive, syncLayer, type SyncSettings } from "./sync.js"
+import { described } from "./Flags.js"
+import { defaultRetry, positive, syncLayer, type SyncSettings } from "./Sync.js"
 import * as Undici from "./Undici.js"
 
 /** The demo's rows live under their own source, so it never touches a real mirror in the same file. */
