@@ -9,10 +9,9 @@ import { MirrorDatabase } from "../db/MirrorDatabase.js"
 import { PicaSync } from "../PicaSync.js"
 import { render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
+import { asWholeNumber, databaseUrl, described } from "./Flags.js"
 import { summaryLine } from "./Output.js"
-import { databaseUrl } from "./databaseFlags.js"
-import { described } from "./Flags.js"
-import { defaultRetry, positive, syncLayer, type SyncSettings } from "./Sync.js"
+import { defaultRetry, syncLayer, type SyncSettings } from "./SyncSettings.js"
 import * as Undici from "./Undici.js"
 
 /** The demo's rows live under their own source, so it never touches a real mirror in the same file. */
@@ -123,14 +122,22 @@ const options = {
     Options.withDefault("file:picasync-demo.db"),
     described("path|URL", "Where to mirror the demo inventory (its rows go under source \"demo\")", { default: "file:picasync-demo.db" })
   ),
-  count: Options.integer("count").pipe(Options.withDefault(3000), described("integer", "Connections the mock serves", { default: 3000 })),
-  seed: Options.integer("seed").pipe(Options.withDefault(2025), described("integer", "Seed of the mock's inventory", { default: 2025 }))
+  count: Options.text("count").pipe(
+    Options.withDefault("3000"),
+    asWholeNumber("--count", { min: 1 }),
+    described("integer", "Connections the mock serves", { default: 3000 })
+  ),
+  seed: Options.text("seed").pipe(
+    Options.withDefault("2025"),
+    asWholeNumber("--seed"),
+    described("integer", "Seed of the mock's inventory", { default: 2025 })
+  )
 }
 
 export const demoCommand = Command.make("demo", options, ({ count, db, seed }) =>
   Effect.scoped(Effect.gen(function*() {
     const url = yield* databaseUrl(db)
-    const mock = yield* MockPica.start({ count: yield* positive("--count", count), seed })
+    const mock = yield* MockPica.start({ count: yield* count, seed: yield* seed })
     const settings: SyncSettings = {
       secretKey: Redacted.make(mock.secret),
       baseUrl: mock.url,

@@ -10,8 +10,7 @@ import { basename, dirname, join, resolve } from "node:path"
 import * as DiskSpace from "../DiskSpace.js"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
-import { readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./databaseFlags.js"
-import { described } from "./Flags.js"
+import { asWholeNumber, described, readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
 
@@ -44,8 +43,9 @@ const writeAtomically = (path: string, content: string) =>
 const options = {
   ...readerFlags,
   source: sourceFilterFlag,
-  days: Options.integer("days").pipe(
-    Options.withDefault(30),
+  days: Options.text("days").pipe(
+    Options.withDefault("30"),
+    asWholeNumber("--days", { min: 1, max: 3650 }),
     described("integer", "How many days back the state changes and the change log go", { default: 30 })
   ),
   out: Options.text("out").pipe(
@@ -56,15 +56,13 @@ const options = {
 
 export const reportCommand = Command.make("report", options, (parsed) =>
   Effect.gen(function*() {
-    if (parsed.days < 1 || parsed.days > 3650) {
-      return yield* new UsageError({ message: `--days must be a whole number from 1 to 3650; got ${parsed.days}` })
-    }
+    const days = yield* parsed.days
     if (parsed.out.trim() === "") return yield* new UsageError({ message: "--out is empty" })
     const source = yield* sourceFilter(parsed.source)
     const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const report = yield* Effect.provide(
-      Report.read({ now, days: parsed.days, source }),
+      Report.read({ now, days, source }),
       Mirror.readable(database)
     )
     const path = resolve(parsed.out)
