@@ -8,13 +8,13 @@ import * as path from "node:path"
 import * as Check from "../Check.js"
 import {
   asInterval,
-  asWholeNumber,
   described,
   maxAgeFlag,
   readerFlags,
   readerOptions,
   sourceFilter,
-  sourceFilterFlag
+  sourceFilterFlag,
+  wholeNumberFlag
 } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
 import { write } from "./Output.js"
@@ -27,11 +27,11 @@ const options = {
   ...readerFlags,
   source: sourceFilterFlag,
   maxAge: maxAgeFlag("last-success-age fails when a source's newest successful sync is older than this"),
-  maxFailing: Options.text("max-failing").pipe(
-    Options.withDefault("0"),
-    asWholeNumber("--max-failing", { min: 0 }),
-    described("integer", "max-failing fails when more than this many live, active connections are in state failed", { default: 0 })
-  ),
+  maxFailing: wholeNumberFlag("max-failing", {
+    default: 0,
+    range: { min: 0 },
+    text: "max-failing fails when more than this many live, active connections are in state failed"
+  }),
   failingFor: Options.text("failing-for").pipe(
     Options.withDefault("7d"),
     asInterval("--failing-for"),

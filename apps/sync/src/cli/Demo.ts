@@ -9,7 +9,7 @@ import { MirrorDatabase } from "../db/MirrorDatabase.js"
 import { PicaSync } from "../PicaSync.js"
 import { render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
-import { asWholeNumber, databaseUrl, described } from "./Flags.js"
+import { databaseUrl, described, wholeNumberFlag } from "./Flags.js"
 import { summaryLine } from "./Output.js"
 import { defaultRetry, syncLayer, type SyncSettings } from "./SyncSettings.js"
 import * as Undici from "./Undici.js"
@@ -122,16 +122,8 @@ const options = {
     Options.withDefault("file:picasync-demo.db"),
     described("path|URL", "Where to mirror the demo inventory (its rows go under source \"demo\")", { default: "file:picasync-demo.db" })
   ),
-  count: Options.text("count").pipe(
-    Options.withDefault("3000"),
-    asWholeNumber("--count", { min: 1 }),
-    described("integer", "Connections the mock serves", { default: 3000 })
-  ),
-  seed: Options.text("seed").pipe(
-    Options.withDefault("2025"),
-    asWholeNumber("--seed"),
-    described("integer", "Seed of the mock's inventory", { default: 2025 })
-  )
+  count: wholeNumberFlag("count", { default: 3000, range: { min: 1 }, text: "Connections the mock serves" }),
+  seed: wholeNumberFlag("seed", { default: 2025, text: "Seed of the mock's inventory" })
 }
 
 export const demoCommand = Command.make("demo", options, ({ count, db, seed }) =>

@@ -86,7 +86,18 @@ export const wholeNumber = (flag: string, value: string, range: Range = {}): Eff
 export const asInterval = (flag: string) => Options.map((text: string) => interval(flag, text))
 
 /** A text option read as a whole number within `range` when the command runs. */
-export const asWholeNumber = (flag: string, range: Range = {}) => Options.map((text: string) => wholeNumber(flag, text, range))
+const asWholeNumber = (flag: string, range: Range = {}) => Options.map((text: string) => wholeNumber(flag, text, range))
+
+/** `--name integer`, with its default and range, read as a whole number when the command runs. */
+export const wholeNumberFlag = (
+  name: string,
+  about: { readonly default: number; readonly range?: Range | undefined; readonly text: string }
+) =>
+  Options.text(name).pipe(
+    Options.withDefault(String(about.default)),
+    asWholeNumber(`--${name}`, about.range),
+    described("integer", about.text, { default: about.default })
+  )
 
 /** `--format` of the commands that describe the mirror rather than return rows. */
 export const textOrJsonFlag = Options.choice("format", ["table", "json"]).pipe(

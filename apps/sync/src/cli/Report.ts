@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path"
 import * as DiskSpace from "../DiskSpace.js"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
-import { asWholeNumber, described, readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./Flags.js"
+import { described, readerFlags, readerOptions, sourceFilter, sourceFilterFlag, wholeNumberFlag } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
 
@@ -43,11 +43,11 @@ const writeAtomically = (path: string, content: string) =>
 const options = {
   ...readerFlags,
   source: sourceFilterFlag,
-  days: Options.text("days").pipe(
-    Options.withDefault("30"),
-    asWholeNumber("--days", { min: 1, max: 3650 }),
-    described("integer", "How many days back the state changes and the change log go", { default: 30 })
-  ),
+  days: wholeNumberFlag("days", {
+    default: 30,
+    range: { min: 1, max: 3650 },
+    text: "How many days back the state changes and the change log go"
+  }),
   out: Options.text("out").pipe(
     Options.withDefault("picasync-report.html"),
     described("path", "The HTML file to write, replaced atomically: a temp file beside it, then a rename", { default: "picasync-report.html" })

@@ -15,13 +15,13 @@ import * as Source from "../Source.js"
 import { forCli } from "./Advice.js"
 import {
   asInterval,
-  asWholeNumber,
   databaseFlags,
   databaseOptions,
   deprecatedHelp,
   described,
   interval,
-  preferringOld
+  preferringOld,
+  wholeNumberFlag
 } from "./Flags.js"
 import { proxiedHttpClient } from "./HttpProxy.js"
 import * as MetricsFile from "./MetricsFile.js"
@@ -50,16 +50,8 @@ const options = {
     Options.optional,
     described("name", "Whose inventory the rows belong to", { default: "live or test from the secret's prefix, else default" })
   ),
-  concurrency: Options.text("concurrency").pipe(
-    Options.withDefault("4"),
-    asWholeNumber("--concurrency", { min: 1 }),
-    described("integer", "Pages (or single connections) requested at once", { default: 4 })
-  ),
-  pageSize: Options.text("page-size").pipe(
-    Options.withDefault("100"),
-    asWholeNumber("--page-size", { min: 1 }),
-    described("integer", "Rows per page", { default: 100 })
-  ),
+  concurrency: wholeNumberFlag("concurrency", { default: 4, range: { min: 1 }, text: "Pages (or single connections) requested at once" }),
+  pageSize: wholeNumberFlag("page-size", { default: 100, range: { min: 1 }, text: "Rows per page" }),
   retryFor: Options.text("retry-for").pipe(
     Options.withDefault(Duration.format(defaultRetry.retryFor)),
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_FOR")),
