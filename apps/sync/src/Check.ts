@@ -2,8 +2,10 @@ import type { Transaction } from "@libsql/client"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import { runStatuses } from "./db/schema.js"
 import type { Cell } from "./query/Format.js"
 import * as Query from "./query/Query.js"
+import * as ReadModel from "./ReadModel.js"
 import { age } from "./Status.js"
 
 /** One named check with its verdict and a one-line reason. `source` is absent for checks that span the mirror. */
@@ -42,47 +44,42 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const namedOffenders = 5
 
 const lastSuccessAge = async (tx: Transaction, source: string, options: CheckOptions): Promise<CheckResult> => {
-  const row = (await tx.execute({
-    sql: `SELECT id, coalesce(finished_at, started_at) AS at FROM sync_runs
-      WHERE source = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1`,
-    args: [source]
-  })).rows[0]
+  const run = await ReadModel.latestRun(tx, source, ["succeeded"])
   const limit = `max ${age(options.maxAgeMillis)}`
-  if (row === undefined) return { name: "last-success-age", source, ok: false, detail: `never synced successfully (${limit})` }
-  const millis = options.now - Date.parse(String(row.at))
+  if (run === null) return { name: "last-success-age", source, ok: false, detail: `never synced successfully (${limit})` }
+  const at = run.finishedAt ?? run.startedAt
+  const millis = options.now - Date.parse(at)
   return {
     name: "last-success-age",
     source,
     ok: millis <= options.maxAgeMillis,
-    detail: `last success ${age(millis)} ago, run ${row.id} at ${row.at} (${limit})`
+    detail: `last success ${age(millis)} ago, run ${run.id} at ${at} (${limit})`
   }
 }
 
 const lastRun = async (tx: Transaction, source: string, options: CheckOptions): Promise<CheckResult> => {
-  const row = (await tx.execute({
-    sql: "SELECT id, status, started_at, finished_at, error FROM sync_runs WHERE source = ? ORDER BY id DESC LIMIT 1",
-    args: [source]
-  })).rows[0]
-  if (row === undefined) return { name: "last-run", source, ok: true, detail: "no run recorded" }
-  const status = String(row.status)
-  const at = String(row.finished_at ?? row.started_at)
-  const failed = status === "failed" || status === "interrupted"
+  const run = await ReadModel.latestRun(tx, source, runStatuses)
+  if (run === null) return { name: "last-run", source, ok: true, detail: "no run recorded" }
+  const at = run.finishedAt ?? run.startedAt
+  const failed = run.status === "failed" || run.status === "interrupted"
   return {
     name: "last-run",
     source,
     ok: !failed,
-    detail: `run ${row.id} ${status} ${age(options.now - Date.parse(at))} ago${
-      failed ? `: ${String(row.error ?? "no message").split("\n")[0]}` : ""
+    detail: `run ${run.id} ${run.status} ${age(options.now - Date.parse(at))} ago${
+      failed ? `: ${(run.error ?? "no message").split("\n")[0]}` : ""
     }`
   }
 }
 
+const Total = Schema.Struct({ n: Schema.Number })
+
 const maxFailing = async (tx: Transaction, source: string, options: CheckOptions): Promise<CheckResult> => {
-  const row = (await tx.execute({
+  const [row] = await ReadModel.rows(tx, Total, {
     sql: "SELECT count(*) AS n FROM live_connections WHERE source = ? AND active = 1 AND state = 'failed'",
     args: [source]
-  })).rows[0]
-  const failing = Number(row?.n ?? 0)
+  })
+  const failing = row?.n ?? 0
   return {
     name: "max-failing",
     source,
@@ -91,31 +88,36 @@ const maxFailing = async (tx: Transaction, source: string, options: CheckOptions
   }
 }
 
+const Offender = Schema.Struct({
+  id: Schema.String,
+  platform: Schema.NullOr(Schema.String),
+  state: Schema.String,
+  since: Schema.String
+})
+
 /** A connection without a recorded change of state counts from when it was first seen. */
 const failingFor = async (tx: Transaction, source: string, options: CheckOptions): Promise<CheckResult> => {
   const cutoff = new Date(options.now - options.failingForMillis).toISOString()
-  const offenders = (await tx.execute({
-    sql: `SELECT u.id, u.platform, u.state, coalesce(u.state_since, c.first_seen_at) AS since
-      FROM unhealthy_connections u JOIN connections c ON c.source = u.source AND c.id = u.id
-      WHERE u.source = ? AND julianday(coalesce(u.state_since, c.first_seen_at)) < julianday(?)
-      ORDER BY since, u.id`,
+  const offenders = await ReadModel.rows(tx, Offender, {
+    sql: `SELECT id, platform, state, since FROM (
+        SELECT u.id, u.platform, u.state,
+          coalesce(u.state_since, (SELECT c.first_seen_at FROM connections c WHERE c.source = u.source AND c.id = u.id)) AS since
+        FROM unhealthy_connections u WHERE u.source = ?
+      ) WHERE julianday(since) < julianday(?)
+      ORDER BY since, id`,
     args: [source, cutoff]
-  })).rows
+  })
   const limit = `more than ${age(options.failingForMillis)}`
   if (offenders.length === 0) {
-    const unhealthy = (await tx.execute({
-      sql: "SELECT count(*) AS n FROM unhealthy_connections WHERE source = ?",
-      args: [source]
-    })).rows[0]
     return {
       name: "failing-for",
       source,
       ok: true,
-      detail: `no connection unhealthy for ${limit} (${plural(Number(unhealthy?.n ?? 0), "unhealthy connection")} now)`
+      detail: `no connection unhealthy for ${limit} (${plural(await ReadModel.unhealthyCount(tx, source), "unhealthy connection")} now)`
     }
   }
   const named = offenders.slice(0, namedOffenders).map((row) =>
-    `${row.id} (${row.platform}, ${row.state} for ${age(options.now - Date.parse(String(row.since)))})`
+    `${row.id} (${row.platform}, ${row.state} for ${age(options.now - Date.parse(row.since))})`
   )
   const more = offenders.length > namedOffenders ? `, and ${offenders.length - namedOffenders} more` : ""
   return {
@@ -134,11 +136,7 @@ const failingFor = async (tx: Transaction, source: string, options: CheckOptions
 export const builtIn = Effect.fn("Check.builtIn")(function*(options: CheckOptions) {
   const db = yield* MirrorDatabase
   return yield* db.readOnly("check", async (tx) => {
-    const sources = options.source === undefined
-      ? (await tx.execute("SELECT source FROM sync_runs UNION SELECT source FROM connections ORDER BY source")).rows.map((
-        row
-      ) => String(row.source))
-      : [options.source]
+    const sources = options.source === undefined ? await ReadModel.sources(tx) : [options.source]
     if (sources.length === 0) {
       return [{ name: "last-success-age", ok: false, detail: "the mirror holds no source: nothing has synced into it" }]
     }

@@ -1,25 +1,23 @@
 import type { InValue, Transaction } from "@libsql/client"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { MirrorDatabase } from "./db/MirrorDatabase.js"
+import * as ReadModel from "./ReadModel.js"
+import { type Count, type SourcedRun } from "./ReadModel.js"
 
-/** A value (platform, environment, state, kind) and how many rows have it; `none` stands for NULL. */
-export interface Count {
-  readonly value: string
-  readonly count: number
-}
-
-export interface UnhealthyConnection {
-  readonly source: string
-  readonly id: string
-  readonly platform: string | null
-  readonly environment: string | null
-  readonly state: string
-  readonly active: boolean
-  readonly name: string | null
+const UnhealthyConnection = Schema.Struct({
+  source: Schema.String,
+  id: Schema.String,
+  platform: Schema.NullOr(Schema.String),
+  environment: Schema.NullOr(Schema.String),
+  state: Schema.String,
+  active: ReadModel.BooleanFromInt,
+  name: Schema.NullOr(Schema.String),
   /** When a sync first saw it in this state; null when the change log does not say. */
-  readonly stateSince: string | null
-  readonly daysInState: number | null
-}
+  stateSince: Schema.NullOr(Schema.String),
+  daysInState: Schema.NullOr(Schema.Number)
+})
+export type UnhealthyConnection = typeof UnhealthyConnection.Type
 
 /** State changes observed on one UTC day: towards a bad state (degraded, failed, unknown) or back. */
 export interface StateChangeDay {
@@ -36,22 +34,6 @@ export interface InventoryDay {
   readonly degraded: number | null
 }
 
-export interface ReportRun {
-  readonly id: number
-  readonly source: string
-  readonly status: string
-  readonly startedAt: string
-  readonly finishedAt: string | null
-  /** Null while running, or when the run never finished. */
-  readonly durationMillis: number | null
-  readonly rowsFetched: number
-  readonly inserted: number
-  readonly updated: number
-  readonly deleted: number
-  readonly restored: number
-  readonly error: string | null
-}
-
 export interface ReportChange {
   readonly observedAt: string
   readonly runId: number
@@ -63,6 +45,20 @@ export interface ReportChange {
   /** `{ field: { old, new } }` for updates and restores, as the change log holds it. */
   readonly changedFields: Record<string, { readonly old?: unknown; readonly new?: unknown }> | null
 }
+
+const ChangeRow = Schema.Struct({
+  observedAt: Schema.String,
+  runId: Schema.Number,
+  source: Schema.String,
+  kind: Schema.String,
+  connectionId: Schema.String,
+  platform: Schema.NullOr(Schema.String),
+  name: Schema.NullOr(Schema.String),
+  changedFields: Schema.NullOr(Schema.String)
+})
+
+const StateChanges = Schema.Struct({ day: Schema.String, worse: Schema.Number, better: Schema.Number })
+const RunTotals = Schema.Struct({ n: Schema.Number, failed: Schema.Number })
 
 export interface Report {
   readonly generatedAt: string
@@ -85,7 +81,7 @@ export interface Report {
   readonly stateChanges: { readonly total: number; readonly perDay: ReadonlyArray<StateChangeDay> }
   /** Live, failed and degraded connections at the end of each day of the window. */
   readonly inventoryOverTime: ReadonlyArray<InventoryDay>
-  readonly runs: { readonly total: number; readonly failed: number; readonly recent: ReadonlyArray<ReportRun> }
+  readonly runs: { readonly total: number; readonly failed: number; readonly recent: ReadonlyArray<SourcedRun> }
   readonly changes: { readonly total: number; readonly byKind: ReadonlyArray<Count>; readonly recent: ReadonlyArray<ReportChange> }
 }
 
@@ -95,12 +91,10 @@ export const changeLimit = 50
 
 const badStates = ["degraded", "failed", "unknown"]
 
-const text = (value: unknown) => (value === null || value === undefined ? null : String(value))
-
-const parseFields = (value: unknown): ReportChange["changedFields"] => {
-  if (value === null || value === undefined) return null
+const parseFields = (value: string | null): ReportChange["changedFields"] => {
+  if (value === null) return null
   try {
-    const parsed: unknown = JSON.parse(String(value))
+    const parsed: unknown = JSON.parse(value)
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed as ReportChange["changedFields"] : null
   } catch {
     return null
@@ -149,57 +143,41 @@ const inventoryByDay = async (tx: Transaction, source: string | null, days: Read
 const read_ = async (tx: Transaction, options: ReportOptions): Promise<Report> => {
   const source = options.source ?? null
   const since = new Date(options.now - options.days * 86_400_000).toISOString()
-  /** Every statement binds `:source` (NULL for all sources) and `:since`. */
-  const all = async (sql: string, args: Record<string, InValue> = {}) =>
-    (await tx.execute({ sql, args: { source, ...args } })).rows
-  const where = "(:source IS NULL OR source = :source)"
-  const counts = async (column: string) =>
-    (await all(
-      `SELECT coalesce(${column}, 'none') AS value, count(*) AS n FROM live_connections WHERE ${where}
-        GROUP BY 1 ORDER BY n DESC, value`
-    )).map((row) => ({ value: String(row.value), count: Number(row.n) }))
+  /** `where` limits a statement to `:source`, bound only when there is one, so an index on the source serves it. */
+  const all = <A, I>(schema: Schema.Schema<A, I>, sql: string, args: Record<string, InValue> = {}) =>
+    ReadModel.rows(tx, schema, { sql, args: source === null ? args : { source, ...args } })
+  const where = source === null ? "true" : "source = :source"
 
-  const sources = (await all(
-    `SELECT source FROM (SELECT source FROM sync_runs UNION SELECT source FROM connections) WHERE ${where} ORDER BY source`
-  )).map((row) => String(row.source))
-  const totals = (await all(
-    `SELECT count(*) FILTER (WHERE deleted_at IS NULL) AS live,
-        coalesce(sum(active) FILTER (WHERE deleted_at IS NULL), 0) AS active,
-        count(*) FILTER (WHERE deleted_at IS NOT NULL) AS deleted
-      FROM connections WHERE ${where}`
-  ))[0]
-  const live = Number(totals?.live ?? 0)
-  const active = Number(totals?.active ?? 0)
+  const sources = (await ReadModel.sources(tx)).filter((name) => source === null || name === source)
+  const inventory = await ReadModel.inventory(tx, sources)
 
-  const unhealthyTotal = Number((await all(`SELECT count(*) AS n FROM unhealthy_connections WHERE ${where}`))[0]?.n ?? 0)
-  const unhealthyByState = (await all(
-    `SELECT state AS value, count(*) AS n FROM unhealthy_connections WHERE ${where} GROUP BY 1 ORDER BY n DESC, value`
-  )).map((row) => ({ value: String(row.value), count: Number(row.n) }))
-  const unhealthy = (await all(
-    `SELECT source, id, platform, environment, state, active, name, state_since, days_in_state
-      FROM unhealthy_connections WHERE ${where}
-      ORDER BY days_in_state IS NULL, days_in_state DESC, state_since, platform, id LIMIT :limit`,
+  const unhealthyByState = await all(
+    ReadModel.Count,
+    `SELECT state AS value, count(*) AS connections FROM unhealthy_connections WHERE ${where} GROUP BY 1 ORDER BY connections DESC, value`
+  )
+  // The longest in a bad state first: the earliest `state_since` has the most `days_in_state`. They are chosen
+  // from what the indexes hold, then only their rows are read.
+  const longestFirst = "ORDER BY state_since IS NULL, state_since, platform, id"
+  const unhealthy = await all(
+    UnhealthyConnection,
+    `WITH longest AS MATERIALIZED (
+        SELECT source, id FROM unhealthy_connections WHERE ${where} ${longestFirst} LIMIT :limit
+      )
+      SELECT source, id, platform, environment, state, active, name, state_since AS stateSince, days_in_state AS daysInState
+      FROM unhealthy_connections WHERE (source, id) IN (SELECT source, id FROM longest) ${longestFirst}`,
     { limit: unhealthyLimit }
-  )).map((row): UnhealthyConnection => ({
-    source: String(row.source),
-    id: String(row.id),
-    platform: text(row.platform),
-    environment: text(row.environment),
-    state: String(row.state),
-    active: Boolean(row.active),
-    name: text(row.name),
-    stateSince: text(row.state_since),
-    daysInState: row.days_in_state === null ? null : Number(row.days_in_state)
-  }))
+  )
 
+  const bad = badStates.map((state) => `'${state}'`).join(", ")
   const stateRows = await all(
+    StateChanges,
     `SELECT substr(observed_at, 1, 10) AS day,
-        count(*) FILTER (WHERE new_state IN (${badStates.map((s) => `'${s}'`).join(", ")})) AS worse,
-        count(*) FILTER (WHERE new_state IS NULL OR new_state NOT IN (${badStates.map((s) => `'${s}'`).join(", ")})) AS better
+        count(*) FILTER (WHERE new_state IN (${bad})) AS worse,
+        count(*) FILTER (WHERE new_state IS NULL OR new_state NOT IN (${bad})) AS better
       FROM state_changes WHERE ${where} AND observed_at >= :since GROUP BY 1`,
     { since }
   )
-  const byDay = new Map(stateRows.map((row) => [String(row.day), { worse: Number(row.worse), better: Number(row.better) }]))
+  const byDay = new Map(stateRows.map((row) => [row.day, row]))
   const perDay = daysBetween(Date.parse(since), options.now).map((day) => ({
     day,
     worse: byDay.get(day)?.worse ?? 0,
@@ -208,51 +186,24 @@ const read_ = async (tx: Transaction, options: ReportOptions): Promise<Report> =
 
   const inventoryOverTime = await inventoryByDay(tx, source, daysBetween(Date.parse(since), options.now), options.now)
 
-  const runTotals = (await all(
+  const [runTotals] = await all(
+    RunTotals,
     `SELECT count(*) AS n, count(*) FILTER (WHERE status IN ('failed', 'interrupted')) AS failed FROM sync_runs WHERE ${where}`
-  ))[0]
-  const runs = (await all(
-    `SELECT id, source, status, started_at, finished_at, rows_fetched, inserted, updated, deleted, restored, error
-      FROM sync_runs WHERE ${where} ORDER BY id DESC LIMIT :limit`,
-    { limit: runLimit }
-  )).map((row): ReportRun => {
-    const finishedAt = text(row.finished_at)
-    const duration = finishedAt === null ? NaN : Date.parse(finishedAt) - Date.parse(String(row.started_at))
-    return {
-      id: Number(row.id),
-      source: String(row.source),
-      status: String(row.status),
-      startedAt: String(row.started_at),
-      finishedAt,
-      durationMillis: Number.isFinite(duration) ? duration : null,
-      rowsFetched: Number(row.rows_fetched),
-      inserted: Number(row.inserted),
-      updated: Number(row.updated),
-      deleted: Number(row.deleted),
-      restored: Number(row.restored),
-      error: text(row.error)
-    }
-  })
+  )
 
-  const byKind = (await all(
-    `SELECT kind AS value, count(*) AS n FROM connection_changes WHERE ${where} AND observed_at >= :since
-      GROUP BY 1 ORDER BY n DESC, value`,
+  const byKind = await all(
+    ReadModel.Count,
+    `SELECT kind AS value, count(*) AS connections FROM connection_changes WHERE ${where} AND observed_at >= :since
+      GROUP BY 1 ORDER BY connections DESC, value`,
     { since }
-  )).map((row) => ({ value: String(row.value), count: Number(row.n) }))
+  )
   const recent = (await all(
-    `SELECT observed_at, run_id, source, kind, connection_id, platform, name, changed_fields
+    ChangeRow,
+    `SELECT observed_at AS observedAt, run_id AS runId, source, kind, connection_id AS connectionId, platform, name,
+        changed_fields AS changedFields
       FROM recent_changes WHERE ${where} AND observed_at >= :since LIMIT :limit`,
     { since, limit: changeLimit }
-  )).map((row): ReportChange => ({
-    observedAt: String(row.observed_at),
-    runId: Number(row.run_id),
-    source: String(row.source),
-    kind: String(row.kind),
-    connectionId: String(row.connection_id),
-    platform: text(row.platform),
-    name: text(row.name),
-    changedFields: parseFields(row.changed_fields)
-  }))
+  )).map((row): ReportChange => ({ ...row, changedFields: parseFields(row.changedFields) }))
 
   return {
     generatedAt: new Date(options.now).toISOString(),
@@ -260,15 +211,15 @@ const read_ = async (tx: Transaction, options: ReportOptions): Promise<Report> =
     sources,
     days: options.days,
     since,
-    live: { total: live, active, inactive: live - active, deleted: Number(totals?.deleted ?? 0) },
-    byPlatform: await counts("platform"),
-    byEnvironment: await counts("environment"),
-    byState: await counts("state"),
-    unhealthy: { total: unhealthyTotal, byState: unhealthyByState, connections: unhealthy },
+    live: { total: inventory.live, active: inventory.active, inactive: inventory.inactive, deleted: inventory.deleted },
+    byPlatform: inventory.byPlatform,
+    byEnvironment: inventory.byEnvironment,
+    byState: inventory.byState,
+    unhealthy: { total: await ReadModel.unhealthyCount(tx, source), byState: unhealthyByState, connections: unhealthy },
     stateChanges: { total: perDay.reduce((sum, day) => sum + day.worse + day.better, 0), perDay },
     inventoryOverTime,
-    runs: { total: Number(runTotals?.n ?? 0), failed: Number(runTotals?.failed ?? 0), recent: runs },
-    changes: { total: byKind.reduce((sum, kind) => sum + kind.count, 0), byKind, recent }
+    runs: { total: runTotals?.n ?? 0, failed: runTotals?.failed ?? 0, recent: await ReadModel.recentRuns(tx, source, runLimit) },
+    changes: { total: byKind.reduce((sum, kind) => sum + kind.connections, 0), byKind, recent }
   }
 }
 

@@ -1,4 +1,5 @@
-import type { Count, Report, ReportChange, ReportRun, StateChangeDay } from "./Report.js"
+import type { Count, SourcedRun } from "./ReadModel.js"
+import type { Report, ReportChange, StateChangeDay } from "./Report.js"
 import { changeLimit, runLimit, unhealthyLimit } from "./Report.js"
 
 /**
@@ -21,8 +22,10 @@ const num = (testId: string, value: number) => `<span class="num" data-testid="$
 /** `platform-count-stripe`: the value as is, escaped; a test id need not be an identifier. */
 const testId = (prefix: string, value: string) => `${prefix}-${value}`
 
-const duration = (millis: number | null) => {
-  if (millis === null) return "—"
+/** How long a run took; a dash while it runs, or when it never finished. */
+const duration = (run: SourcedRun) => {
+  const millis = run.finishedAt === null ? NaN : Date.parse(run.finishedAt) - Date.parse(run.startedAt)
+  if (!Number.isFinite(millis)) return "—"
   if (millis < 1000) return `${millis} ms`
   const seconds = millis / 1000
   if (seconds < 120) return `${seconds.toFixed(1)} s`
@@ -53,8 +56,8 @@ const countTable = (title: string, counts: ReadonlyArray<Count>, prefix: string,
     [title, "connections", "share"],
     counts.map((item) => [
       escapeHtml(item.value),
-      num(testId(prefix, item.value), item.count),
-      total === 0 ? "—" : `${(100 * item.count / total).toFixed(1)} %`
+      num(testId(prefix, item.value), item.connections),
+      total === 0 ? "—" : `${(100 * item.connections / total).toFixed(1)} %`
     ]),
     `${prefix}-table`,
     [1, 2]
@@ -68,15 +71,15 @@ export const barChart = (counts: ReadonlyArray<Count>, title: string) => {
   const labelWidth = 150
   const width = 720
   const plot = width - labelWidth - 70
-  const max = Math.max(...counts.map((item) => item.count), 1)
+  const max = Math.max(...counts.map((item) => item.connections), 1)
   const height = counts.length * (bar + gap) + gap
   const bars = counts.map((item, i) => {
     const y = gap + i * (bar + gap)
-    const w = Math.max(1, Math.round((item.count / max) * plot))
-    return `<g><title>${escapeHtml(`${item.value}: ${fmt(item.count)}`)}</title>` +
+    const w = Math.max(1, Math.round((item.connections / max) * plot))
+    return `<g><title>${escapeHtml(`${item.value}: ${fmt(item.connections)}`)}</title>` +
       `<text x="${labelWidth - 8}" y="${y + bar - 4}" text-anchor="end" class="label">${escapeHtml(truncate(item.value, 22))}</text>` +
       `<rect x="${labelWidth}" y="${y}" width="${w}" height="${bar}" rx="2" class="bar"/>` +
-      `<text x="${labelWidth + w + 6}" y="${y + bar - 4}" class="value">${fmt(item.count)}</text></g>`
+      `<text x="${labelWidth + w + 6}" y="${y + bar - 4}" class="value">${fmt(item.connections)}</text></g>`
   })
   return `<svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" class="chart">${
     bars.join("")
@@ -134,11 +137,11 @@ const shortId = (id: string) => `<span class="id" title="${escapeHtml(id)}">${es
 
 const name = (value: string | null) => (value === null ? `<span class="null">(no name)</span>` : escapeHtml(value))
 
-const runRow = (run: ReportRun) => [
+const runRow = (run: SourcedRun) => [
   `${run.id}`,
   escapeHtml(run.source),
   time(run.startedAt),
-  duration(run.durationMillis),
+  duration(run),
   fmt(run.rowsFetched),
   fmt(run.inserted),
   fmt(run.updated),
@@ -187,7 +190,7 @@ export const render = (report: Report): string => {
     : `source ${report.source}`
   const title = `picasync report — ${scope}`
   const unhealthyShown = report.unhealthy.connections.length
-  const failed = report.byState.find((item) => item.value === "failed")?.count ?? 0
+  const failed = report.byState.find((item) => item.value === "failed")?.connections ?? 0
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -229,7 +232,7 @@ ${countTable("platform", report.byPlatform, "platform-count", report.live.total)
 <p>${num("unhealthy-total-detail", report.unhealthy.total)} live connections are degraded, failed or unknown${
     report.unhealthy.byState.length === 0
       ? ""
-      : ` (${report.unhealthy.byState.map((item) => `${escapeHtml(item.value)} ${num(testId("unhealthy-count", item.value), item.count)}`).join(", ")})`
+      : ` (${report.unhealthy.byState.map((item) => `${escapeHtml(item.value)} ${num(testId("unhealthy-count", item.value), item.connections)}`).join(", ")})`
   }${unhealthyShown < report.unhealthy.total ? `; the ${fmt(unhealthyShown)} longest so:` : unhealthyShown === 0 ? "." : ":"}</p>
 ${
     table(
@@ -281,7 +284,7 @@ ${
 <p>${num("changes-total", report.changes.total)} changes${
     report.changes.byKind.length === 0
       ? "."
-      : `: ${report.changes.byKind.map((item) => `${escapeHtml(item.value)} ${num(testId("changes-count", item.value), item.count)}`).join(" · ")}`
+      : `: ${report.changes.byKind.map((item) => `${escapeHtml(item.value)} ${num(testId("changes-count", item.value), item.connections)}`).join(" · ")}`
   }</p>
 ${
     table(

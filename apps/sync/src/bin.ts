@@ -3,7 +3,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLine from "./cli/LogLine.js"
-import { exitCode, main } from "./cli/main.js"
+import { exitCode, main } from "./cli/Main.js"
 import * as Telemetry from "./cli/Telemetry.js"
 
 main(process.argv).pipe(

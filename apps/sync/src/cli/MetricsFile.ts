@@ -14,7 +14,7 @@ import * as path from "node:path"
 import * as DiskSpace from "../DiskSpace.js"
 import * as PicaSync from "../PicaSync.js"
 import type { SyncRun } from "../SyncRun.js"
-import { described } from "./Flag.js"
+import { described } from "./Flags.js"
 import { UsageError } from "./UsageError.js"
 
 const flagName = "--metrics-file (or PICASYNC_METRICS_FILE)"

@@ -1,7 +1,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { interval } from "./interval.js"
+import { interval } from "./Flags.js"
 import { UsageError } from "./UsageError.js"
 
 const date = /^\d{4}-\d{2}-\d{2}$/

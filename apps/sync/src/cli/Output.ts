@@ -1,9 +1,7 @@
-import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { SyncRun } from "../SyncRun.js"
-import { described } from "./Flag.js"
 
 type Run = SyncRun
 
@@ -11,12 +9,6 @@ export const number = new Intl.NumberFormat("en-US")
 
 /** Writes `text` as is: `Console.log` would add a line break CSV and NDJSON do not want. */
 export const write = (text: string) => Effect.sync(() => process.stdout.write(text))
-
-/** `--format` of the commands that describe the mirror rather than return rows. */
-export const textOrJsonFlag = Options.choice("format", ["table", "json"]).pipe(
-  Options.withDefault("table"),
-  described(undefined, "table (text to read) or json (to script against)", { default: "table" })
-)
 
 /** `value` as indented JSON, or as the text `render` makes of it. */
 export const printTextOrJson = <A>(format: "table" | "json", value: A, render: (value: A) => string) =>

@@ -116,6 +116,7 @@ export const make: (
       yield* answeredInTime(refreshReplica(options, context))
     }
     yield* checkExists(options)
+    const failure = (operation: string) => failureIn(operation, context)
     const client: Client = yield* open(options, context, Duration.toMillis(timeout))
     const file = localPath(options.url) !== undefined
     const remote = !file && options.replica === undefined
@@ -126,7 +127,6 @@ export const make: (
       localFile: options.replica === undefined ? localPath(options.url) : undefined,
       queryOnly: !remote
     })
-    const failure = (operation: string) => failureIn(operation, context)
     const readFile = localFile(options)
     const cursor = (sql: string, args: Readonly<Record<string, InValue>>) =>
       (readFile === undefined

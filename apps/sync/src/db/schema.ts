@@ -58,6 +58,16 @@ export const connections = sqliteTable(
       table.deletedAt,
       sql`${table.createdAt} DESC`,
       table.id
+    ),
+    // Covers the read commands' counts of live connections (by state, environment, platform, active) and the unhealthy ones.
+    index("connections_live_idx").on(
+      table.source,
+      table.deletedAt,
+      table.state,
+      table.active,
+      table.environment,
+      table.platform,
+      table.id
     )
   ]
 )
@@ -94,7 +104,11 @@ export const connectionChanges = sqliteTable(
   },
   (table) => [
     index("connection_changes_connection_idx").on(table.source, table.connectionId),
-    index("connection_changes_run_idx").on(table.runId)
+    index("connection_changes_run_idx").on(table.runId),
+    // When each connection entered its current state (`unhealthy_connections.state_since`): one seek to its newest such change.
+    index("connection_changes_state_idx").on(table.source, table.connectionId, table.observedAt).where(
+      sql`kind IN ('inserted', 'restored') OR changed_fields -> '$.state' IS NOT NULL`
+    )
   ]
 )
 

@@ -101,6 +101,6 @@ export const firstRows = Effect.fn("Query.firstRows")(
 /** Runs one statement that only reads (see `open`) and returns all its rows. */
 export const run = (sql: string, params: Readonly<Record<string, InValue>> = {}, options: Options = {}): Effect.Effect<
   ResultTable,
-  QueryError | DatabaseFailure,
+  QueryError | Versions.HistoryUnavailable | DatabaseFailure,
   MirrorDatabase
 > => Effect.map(firstRows(sql, params, Number.POSITIVE_INFINITY, options), ({ columns, rows }) => ({ columns, rows }))

@@ -4,7 +4,7 @@ import type { MockPica } from "@picasync/mock"
 import { Cause, ConfigProvider, Effect, type Exit } from "effect"
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs"
 import { join } from "node:path"
-import { exitCode, main } from "../../src/cli/main.js"
+import { exitCode, main } from "../../src/cli/Main.js"
 import { spawnCli, startMock, tempDir, waitFor } from "../harness.js"
 
 const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })

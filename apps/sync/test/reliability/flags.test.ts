@@ -6,7 +6,7 @@ import { Cause, ConfigProvider, Effect, Exit, Option } from "effect"
 import fc from "fast-check"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
-import { exitCode, main } from "../../src/cli/main.js"
+import { exitCode, main } from "../../src/cli/Main.js"
 import { tempDir } from "../harness.js"
 import { baseSeed, figures, scaled } from "./Figures.js"
 

@@ -9,7 +9,7 @@ import { render, type ResultTable } from "../../query/Format.js"
 import * as Query from "../../query/Query.js"
 import * as Status from "../../Status.js"
 import * as Tables from "../../Tables.js"
-import { interval } from "../interval.js"
+import { interval } from "../Flags.js"
 import { cap, type Limits } from "./ResultCap.js"
 
 /** What the server's flags fix for every call. */

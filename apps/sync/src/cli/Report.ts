@@ -10,8 +10,7 @@ import { basename, dirname, join, resolve } from "node:path"
 import * as DiskSpace from "../DiskSpace.js"
 import * as Report from "../Report.js"
 import { render } from "../ReportHtml.js"
-import { readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./databaseFlags.js"
-import { described } from "./Flag.js"
+import { described, readerFlags, readerOptions, sourceFilter, sourceFilterFlag, wholeNumberFlag } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
 import { UsageError } from "./UsageError.js"
 
@@ -44,10 +43,11 @@ const writeAtomically = (path: string, content: string) =>
 const options = {
   ...readerFlags,
   source: sourceFilterFlag,
-  days: Options.integer("days").pipe(
-    Options.withDefault(30),
-    described("integer", "How many days back the state changes and the change log go", { default: 30 })
-  ),
+  days: wholeNumberFlag("days", {
+    default: 30,
+    range: { min: 1, max: 3650 },
+    text: "How many days back the state changes and the change log go"
+  }),
   out: Options.text("out").pipe(
     Options.withDefault("picasync-report.html"),
     described("path", "The HTML file to write, replaced atomically: a temp file beside it, then a rename", { default: "picasync-report.html" })
@@ -56,15 +56,13 @@ const options = {
 
 export const reportCommand = Command.make("report", options, (parsed) =>
   Effect.gen(function*() {
-    if (parsed.days < 1 || parsed.days > 3650) {
-      return yield* new UsageError({ message: `--days must be a whole number from 1 to 3650; got ${parsed.days}` })
-    }
+    const days = yield* parsed.days
     if (parsed.out.trim() === "") return yield* new UsageError({ message: "--out is empty" })
     const source = yield* sourceFilter(parsed.source)
     const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const report = yield* Effect.provide(
-      Report.read({ now, days: parsed.days, source }),
+      Report.read({ now, days, source }),
       Mirror.readable(database)
     )
     const path = resolve(parsed.out)

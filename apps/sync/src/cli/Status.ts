@@ -3,13 +3,10 @@ import * as Options from "@effect/cli/Options"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Status from "../Status.js"
-import { maxAgeFlag, readerFlags, readerOptions } from "./databaseFlags.js"
-import { deprecatedHelp, preferringOld } from "./Flag.js"
+import { asInterval, deprecatedHelp, maxAgeFlag, preferringOld, readerFlags, readerOptions, textOrJsonFlag } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
-import { interval } from "./interval.js"
-import { notes, number, printTextOrJson, textOrJsonFlag } from "./Output.js"
+import { notes, number, printTextOrJson } from "./Output.js"
 
 const counts = (items: ReadonlyArray<Status.Count>) =>
   items.length === 0 ? "none" : items.map((item) => `${item.value} ${number.format(item.connections)}`).join(" · ")
@@ -49,13 +46,16 @@ const options = {
   ...readerFlags,
   format: textOrJsonFlag,
   maxAge: maxAgeFlag("Warn when a source's newest successful sync is older than this"),
-  staleAfter: Options.text("stale-after").pipe(Options.optional, Options.withDescription(deprecatedHelp("--max-age")))
+  staleAfter: Options.text("stale-after").pipe(
+    asInterval("--stale-after"),
+    Options.optional,
+    Options.withDescription(deprecatedHelp("--max-age"))
+  )
 }
 
 export const statusCommand = Command.make("status", options, (parsed) =>
   Effect.gen(function*() {
-    const maxAge = yield* preferringOld(parsed.staleAfter, "--stale-after", "--max-age", parsed.maxAge)
-    const staleAfter = yield* interval(Option.isSome(parsed.staleAfter) ? "--stale-after" : "--max-age", maxAge)
+    const staleAfter = yield* Effect.flatten(preferringOld(parsed.staleAfter, "--stale-after", "--max-age", parsed.maxAge))
     const database = yield* readerOptions(parsed)
     const now = yield* Clock.currentTimeMillis
     const statuses = yield* Effect.provide(

@@ -1,9 +1,6 @@
 import * as Command from "@effect/cli/Command"
-import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
-import * as ValidationError from "@effect/cli/ValidationError"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import { DEFAULT_AUTH_HEADER, DEFAULT_BASE_URL, PicaClient } from "@picasync/client"
+import { DEFAULT_AUTH_HEADER, DEFAULT_BASE_URL } from "@picasync/client"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -13,84 +10,31 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import type { MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
 import { PicaSync } from "../PicaSync.js"
-import * as Progress from "../Progress.js"
 import * as Source from "../Source.js"
-import type * as Sync from "../Sync.js"
 import { forCli } from "./Advice.js"
-import { databaseFlags, databaseOptions } from "./databaseFlags.js"
+import {
+  asInterval,
+  databaseFlags,
+  databaseOptions,
+  deprecatedHelp,
+  described,
+  interval,
+  optionalWholeNumberFlag,
+  preferringOld,
+  wholeNumberFlag
+} from "./Flags.js"
 import { proxiedHttpClient } from "./HttpProxy.js"
-import { deprecatedHelp, described, preferringOld } from "./Flag.js"
-import { interval } from "./interval.js"
-import * as LogLine from "./LogLine.js"
-import { deliverQueued, type NotifySettings, notifyFlags, notifySettings } from "./notify.js"
 import * as MetricsFile from "./MetricsFile.js"
-import * as Mirror from "./Mirror.js"
+import { deliverQueued, notifyFlags, notifySettings } from "./Notifications.js"
 import { printRun } from "./Output.js"
-import { keepFlag, pruneAfterRun } from "./prune.js"
+import { keepFlag, pruneAfterRun } from "./Prune.js"
+import { defaultMaxDelay, defaultRetry, syncLayer, type SyncSettings } from "./SyncSettings.js"
 import { UsageError } from "./UsageError.js"
-
-/** What a sync needs to run, checked before the database is opened. */
-export interface SyncSettings {
-  readonly secretKey: Redacted.Redacted<string>
-  readonly baseUrl: string
-  readonly authHeader: string
-  readonly database: MirrorDatabaseOptions
-  readonly sync: Sync.SyncOptions
-  /** How long one request keeps retrying transient failures, and the longest wait between two attempts. */
-  readonly retry: { readonly retryFor: Duration.Duration; readonly retryMaxDelay: Duration.Duration }
-  /** Where each run's changes are notified, if anywhere. */
-  readonly notify?: NotifySettings | undefined
-}
-
-/** Attempts are bounded by `--retry-for`; this only keeps the count finite. */
-const MAX_RETRIES = 10_000
-
-/** What a scheduled job needs: a 90-second outage of the API ridden out, backing off to 20 s between attempts. */
-export const defaultRetry: SyncSettings["retry"] = { retryFor: Duration.minutes(3), retryMaxDelay: Duration.seconds(20) }
-
-/** Without `--retry-max-delay`: a ninth of `--retry-for` (20 s of the default 3m), so a short budget still retries several times. */
-const defaultMaxDelay = (retryFor: Duration.Duration) =>
-  Duration.min(defaultRetry.retryMaxDelay, Duration.millis(Math.max(1, Math.floor(Duration.toMillis(retryFor) / 9))))
-
-/**
- * The sync engine over the migrated mirror and the API client, and a progress display, for `settings`;
- * the API is reached through `http` (default: through the proxy the environment names).
- */
-export const syncLayer = (
-  settings: SyncSettings,
-  http: Layer.Layer<HttpClient.HttpClient, UsageError> = proxiedHttpClient
-) =>
-  Layer.mergeAll(
-    PicaSync.layer({ ...settings.sync, notify: settings.notify?.kinds }).pipe(Layer.provideMerge(Mirror.writable(settings.database)), Layer.provide(PicaClient.layer({
-      secretKey: settings.secretKey,
-      baseUrl: settings.baseUrl,
-      authHeader: settings.authHeader,
-      pageSize: settings.sync.pageSize,
-      maxRetries: MAX_RETRIES,
-      retryFor: settings.retry.retryFor,
-      retryMaxDelay: settings.retry.retryMaxDelay
-    }).pipe(Layer.provide(http)))),
-    process.stderr.isTTY ? Progress.bar(process.stderr, { logger: LogLine.stderr, format: LogLine.format }) : Progress.logLines
-  )
 
 const usage = (message: string) => Effect.fail(new UsageError({ message }))
 
 const isHttpUrl = (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
-
-export const positive = (flag: string, value: number) =>
-  Number.isSafeInteger(value) && value >= 1 ? Effect.succeed(value) : usage(`${flag} must be a whole number >= 1; got ${value}`)
-
-/** A whole-number flag; anything else is a usage error naming the flag, which the CLI library's own message does not. */
-const wholeNumber = (name: string) =>
-  Options.text(name).pipe(
-    Options.mapEffect((text) =>
-      /^[-+]?\d+$/.test(text)
-        ? Effect.succeed(Number(text))
-        : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} must be a whole number >= 1; got "${text}"`)))
-    )
-  )
 
 const options = {
   baseUrl: Options.text("base-url").pipe(
@@ -108,19 +52,16 @@ const options = {
     Options.optional,
     described("name", "Whose inventory the rows belong to", { default: "live or test from the secret's prefix, else default" })
   ),
-  concurrency: wholeNumber("concurrency").pipe(
-    Options.withDefault(4),
-    described("integer", "Pages (or single connections) requested at once", { default: 4 })
-  ),
-  pageSize: wholeNumber("page-size").pipe(
-    Options.optional,
-    described("integer", "Rows per page, fixed", {
-      default: "1000 at first, then what the API really gives (100 if it refuses 1000)"
-    })
-  ),
+  concurrency: wholeNumberFlag("concurrency", { default: 4, range: { min: 1 }, text: "Pages (or single connections) requested at once" }),
+  pageSize: optionalWholeNumberFlag("page-size", {
+    default: "1000 at first, then what the API really gives (100 if it refuses 1000)",
+    range: { min: 1 },
+    text: "Rows per page, fixed"
+  }),
   retryFor: Options.text("retry-for").pipe(
     Options.withDefault(Duration.format(defaultRetry.retryFor)),
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_FOR")),
+    Options.map((text) => ({ text, duration: interval("--retry-for (or PICASYNC_RETRY_FOR)", text) })),
     described(
       "duration",
       "Keep retrying a request that meets 5xx answers, refused or cut connections or timeouts this long, " +
@@ -130,6 +71,7 @@ const options = {
   ),
   retryMaxDelay: Options.text("retry-max-delay").pipe(
     Options.withFallbackConfig(Config.string("PICASYNC_RETRY_MAX_DELAY")),
+    Options.map((text) => ({ text, duration: interval("--retry-max-delay (or PICASYNC_RETRY_MAX_DELAY)", text) })),
     Options.optional,
     described("duration", "The longest backoff between two attempts of a request", {
       default: "a ninth of --retry-for, at most 20s",
@@ -140,6 +82,7 @@ const options = {
     described(undefined, "Wait for a running sync of the same source to finish instead of failing")
   ),
   watch: Options.text("watch").pipe(
+    asInterval("--watch"),
     Options.optional,
     described("duration", "Sync again on this interval (30s, 5m, 1h) until SIGINT or SIGTERM")
   ),
@@ -176,13 +119,15 @@ const settingsFrom = (parsed: Parsed) =>
     if (!Source.isValidName(source)) {
       return yield* usage(`--source must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit; got "${source}"`)
     }
-    const retryFor = yield* interval("--retry-for (or PICASYNC_RETRY_FOR)", parsed.retryFor)
+    const retryFor = yield* parsed.retryFor.duration
     const retryMaxDelay = Option.isNone(parsed.retryMaxDelay)
       ? defaultMaxDelay(retryFor)
-      : yield* interval("--retry-max-delay (or PICASYNC_RETRY_MAX_DELAY)", parsed.retryMaxDelay.value)
+      : yield* parsed.retryMaxDelay.value.duration
     if (Duration.greaterThan(retryMaxDelay, retryFor)) {
       return yield* usage(
-        `--retry-max-delay (${Option.getOrUndefined(parsed.retryMaxDelay)}) must not be longer than --retry-for (${parsed.retryFor}): no retry would fit`
+        `--retry-max-delay (${
+          Option.getOrUndefined(Option.map(parsed.retryMaxDelay, (flag) => flag.text))
+        }) must not be longer than --retry-for (${parsed.retryFor.text}): no retry would fit`
       )
     }
     const settings: SyncSettings = {
@@ -192,16 +137,14 @@ const settingsFrom = (parsed: Parsed) =>
       database: yield* databaseOptions(parsed),
       sync: {
         source,
-        concurrency: yield* positive("--concurrency", parsed.concurrency),
-        pageSize: yield* Effect.transposeMapOption(parsed.pageSize, (size) => positive("--page-size", size)).pipe(
-          Effect.map(Option.getOrUndefined)
-        ),
+        concurrency: yield* parsed.concurrency,
+        pageSize: Option.getOrUndefined(yield* parsed.pageSize),
         wait: parsed.wait
       },
       retry: { retryFor, retryMaxDelay },
       notify: Option.getOrUndefined(yield* notifySettings(parsed))
     }
-    const watch = yield* Effect.transposeMapOption(parsed.watch, (value) => interval("--watch", value))
+    const watch = yield* Effect.transposeOption(parsed.watch)
     const metricsFile = yield* Effect.transposeMapOption(parsed.metricsFile, MetricsFile.checked)
     const keep = yield* Effect.transposeMapOption(parsed.keep, (value) => Effect.as(interval("--keep", value), value))
     const format = yield* preferringOld(parsed.json ? Option.some("json" as const) : Option.none(), "--json", "--format json", parsed.format)

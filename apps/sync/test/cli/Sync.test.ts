@@ -4,7 +4,7 @@ import { NodeContext } from "@effect/platform-node"
 import { Cause, ConfigProvider, Effect, type Exit } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { exitCode, main } from "../../src/cli/main.js"
+import { exitCode, main } from "../../src/cli/Main.js"
 import { count, mirrored, mirrorSnapshot, rows, spawnCli, stagedRows, stagingTables, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
 
 const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })

@@ -6,10 +6,17 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Check from "../Check.js"
-import { maxAgeFlag, readerFlags, readerOptions, sourceFilter, sourceFilterFlag } from "./databaseFlags.js"
-import { described } from "./Flag.js"
+import {
+  asInterval,
+  described,
+  maxAgeFlag,
+  readerFlags,
+  readerOptions,
+  sourceFilter,
+  sourceFilterFlag,
+  wholeNumberFlag
+} from "./Flags.js"
 import * as Mirror from "./Mirror.js"
-import { interval } from "./interval.js"
 import { write } from "./Output.js"
 import { UsageError } from "./UsageError.js"
 
@@ -20,12 +27,14 @@ const options = {
   ...readerFlags,
   source: sourceFilterFlag,
   maxAge: maxAgeFlag("last-success-age fails when a source's newest successful sync is older than this"),
-  maxFailing: Options.integer("max-failing").pipe(
-    Options.withDefault(0),
-    described("integer", "max-failing fails when more than this many live, active connections are in state failed", { default: 0 })
-  ),
+  maxFailing: wholeNumberFlag("max-failing", {
+    default: 0,
+    range: { min: 0 },
+    text: "max-failing fails when more than this many live, active connections are in state failed"
+  }),
   failingFor: Options.text("failing-for").pipe(
     Options.withDefault("7d"),
+    asInterval("--failing-for"),
     described("duration", "failing-for fails when a live connection has been degraded, failed or unknown for longer than this (30m, 6h, 7d)", {
       default: "7d"
     })
@@ -111,11 +120,9 @@ const renderers: Record<Format, (checks: ReadonlyArray<Check.CheckResult>) => st
 
 export const checkCommand = Command.make("check", options, (parsed) =>
   Effect.gen(function*() {
-    const maxAge = yield* interval("--max-age", parsed.maxAge)
-    const failingFor = yield* interval("--failing-for", parsed.failingFor)
-    if (parsed.maxFailing < 0) {
-      return yield* new UsageError({ message: `--max-failing takes a count of 0 or more; got ${parsed.maxFailing}` })
-    }
+    const maxAge = yield* parsed.maxAge
+    const failingFor = yield* parsed.failingFor
+    const maxFailing = yield* parsed.maxFailing
     const source = yield* sourceFilter(parsed.source)
     const assertions = yield* readAssertions(parsed.assert)
     const database = yield* readerOptions(parsed)
@@ -125,7 +132,7 @@ export const checkCommand = Command.make("check", options, (parsed) =>
         now,
         source,
         maxAgeMillis: Duration.toMillis(maxAge),
-        maxFailing: parsed.maxFailing,
+        maxFailing,
         failingForMillis: Duration.toMillis(failingFor)
       })
       const asserted = yield* Effect.forEach(assertions, ({ name, sql }) => Check.assertion(name, sql))

@@ -1,15 +1,10 @@
-import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { type ChangeKind, changeKinds } from "../db/schema.js"
 import * as Notify from "../Notify.js"
-import { databaseFlags, databaseOptions } from "./databaseFlags.js"
-import { described } from "./Flag.js"
-import { proxiedHttpClient } from "./HttpProxy.js"
-import * as Mirror from "./Mirror.js"
+import { described } from "./Flags.js"
 import { UsageError } from "./UsageError.js"
 
 /** `--notify-url` and `--notify-kinds`, for `sync` and `notify`; the signing secret comes from the environment only. */
@@ -72,16 +67,3 @@ export const notifySettings = (parsed: ParsedNotifyFlags) =>
 export const deliverQueued = (settings: NotifySettings) =>
   Effect.flatMap(Notify.deliver(settings.target), ({ delivered }) =>
     delivered === 0 ? Effect.void : Effect.logInfo(`${delivered} change notifications delivered`))
-
-export const notifyCommand = Command.make("notify", { ...databaseFlags, notifyUrl: notifyFlags.notifyUrl }, (parsed) =>
-  Effect.gen(function*() {
-    // The kinds were chosen when the events were queued: every queued one goes.
-    const settings = yield* notifySettings({ ...parsed, notifyKinds: changeKinds.join(",") })
-    if (Option.isNone(settings)) return yield* usage("give --notify-url (or PICASYNC_NOTIFY_URL): where to deliver the queued notifications")
-    const database = yield* databaseOptions(parsed)
-    yield* deliverQueued(settings.value).pipe(Effect.provide(Layer.merge(Mirror.writable(database), proxiedHttpClient)))
-  })).pipe(
-    Command.withDescription(
-      "Deliver the change notifications still queued (see the undelivered_notifications view), oldest first; exit 1 if some stay undelivered"
-    )
-  )

@@ -9,10 +9,9 @@ import { MirrorDatabase } from "../db/MirrorDatabase.js"
 import { PicaSync } from "../PicaSync.js"
 import { render } from "../query/Format.js"
 import * as Query from "../query/Query.js"
+import { databaseUrl, described, wholeNumberFlag } from "./Flags.js"
 import { summaryLine } from "./Output.js"
-import { databaseUrl } from "./databaseFlags.js"
-import { described } from "./Flag.js"
-import { defaultRetry, positive, syncLayer, type SyncSettings } from "./sync.js"
+import { defaultRetry, syncLayer, type SyncSettings } from "./SyncSettings.js"
 import * as Undici from "./Undici.js"
 
 /** The demo's rows live under their own source, so it never touches a real mirror in the same file. */
@@ -123,14 +122,14 @@ const options = {
     Options.withDefault("file:picasync-demo.db"),
     described("path|URL", "Where to mirror the demo inventory (its rows go under source \"demo\")", { default: "file:picasync-demo.db" })
   ),
-  count: Options.integer("count").pipe(Options.withDefault(3000), described("integer", "Connections the mock serves", { default: 3000 })),
-  seed: Options.integer("seed").pipe(Options.withDefault(2025), described("integer", "Seed of the mock's inventory", { default: 2025 }))
+  count: wholeNumberFlag("count", { default: 3000, range: { min: 1 }, text: "Connections the mock serves" }),
+  seed: wholeNumberFlag("seed", { default: 2025, text: "Seed of the mock's inventory" })
 }
 
 export const demoCommand = Command.make("demo", options, ({ count, db, seed }) =>
   Effect.scoped(Effect.gen(function*() {
     const url = yield* databaseUrl(db)
-    const mock = yield* MockPica.start({ count: yield* positive("--count", count), seed })
+    const mock = yield* MockPica.start({ count: yield* count, seed: yield* seed })
     const settings: SyncSettings = {
       secretKey: Redacted.make(mock.secret),
       baseUrl: mock.url,

@@ -2,9 +2,9 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Tables from "../Tables.js"
-import { readerFlags, readerOptions } from "./databaseFlags.js"
+import { readerFlags, readerOptions, textOrJsonFlag } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
-import { number, printTextOrJson, textOrJsonFlag } from "./Output.js"
+import { number, printTextOrJson } from "./Output.js"
 
 const text = (tables: ReadonlyArray<Tables.TableInfo>) =>
   tables.map((table) =>

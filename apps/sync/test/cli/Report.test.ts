@@ -52,12 +52,12 @@ describe("ReportHtml", () => {
       days: 2,
       since: "2025-12-30T00:00:00.000Z",
       live: { total: 1, active: 1, inactive: 0, deleted: 0 },
-      byPlatform: [{ value: evil, count: 1 }],
-      byEnvironment: [{ value: evil, count: 1 }],
-      byState: [{ value: evil, count: 1 }],
+      byPlatform: [{ value: evil, connections: 1 }],
+      byEnvironment: [{ value: evil, connections: 1 }],
+      byState: [{ value: evil, connections: 1 }],
       unhealthy: {
         total: 1,
-        byState: [{ value: evil, count: 1 }],
+        byState: [{ value: evil, connections: 1 }],
         connections: [{
           source: evil,
           id: evil,
@@ -78,21 +78,25 @@ describe("ReportHtml", () => {
         recent: [{
           id: 1,
           source: evil,
-          status: evil,
+          status: "failed",
           startedAt: evil,
           finishedAt: null,
-          durationMillis: null,
           rowsFetched: 0,
           inserted: 0,
           updated: 0,
+          unchanged: 0,
           deleted: 0,
           restored: 0,
+          driftDetected: false,
+          rowsUnreadable: 0,
+          rowsUnlisted: 0,
+          idsUnconfirmed: 0,
           error: evil
         }]
       },
       changes: {
         total: 1,
-        byKind: [{ value: evil, count: 1 }],
+        byKind: [{ value: evil, connections: 1 }],
         recent: [{
           observedAt: evil,
           runId: 1,
