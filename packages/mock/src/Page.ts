@@ -17,9 +17,10 @@ const none: ReadonlyArray<never> = Object.freeze([])
 
 /**
  * One page of `items`: a slice when there is no predicate, else one scan that
- * keeps only the page (and its tied neighbours, with `tied`).
+ * keeps only the page (and its tied neighbours, with `tied`). Items are never
+ * nullish, so `undefined` stands for an item that is not there.
  */
-export const select = <A extends object>(
+export const select = <A extends {}>(
   items: ReadonlyArray<A>,
   predicate: ((item: A) => boolean) | undefined,
   offset: number,
