@@ -63,8 +63,10 @@ const outcome = <A>(effect: Effect.Effect<A, PicaError>) =>
 const sameAnswers = <A>(ask: (client: PicaClientService) => Effect.Effect<A, PicaError>) =>
   Effect.gen(function*() {
     const { clients } = yield* Contract
-    const [[, live], ...others] = clients
-    const expected = yield* outcome(ask(live!))
+    const [first, ...others] = clients
+    assert.isDefined(first, "the live client comes first")
+    const [, live] = first
+    const expected = yield* outcome(ask(live))
     for (const [name, client] of others) assert.deepStrictEqual(yield* outcome(ask(client)), expected, name)
     return expected
   })

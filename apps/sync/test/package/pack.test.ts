@@ -236,7 +236,7 @@ describe("the packed packages, installed with npm alone", () => {
       const start = /^======== Resolving module '(.+)' from '(.+)'\. ========$/.exec(line)
       if (start) pending = { module: start[1]!, from: start[2]! }
       const end = /^======== Module name '(.+)' was (successfully resolved|not resolved)/.exec(line)
-      if (end && pending?.module === end[1] && pending.from.includes("/node_modules/@picasync/")) {
+      if (end && pending !== undefined && pending.module === end[1] && pending.from.includes("/node_modules/@picasync/")) {
         ours.push({ ...pending, resolved: end[2] === "successfully resolved" })
       }
     }
