@@ -129,6 +129,9 @@ const readMirror = <A>(
 
 const rawRows = (rows: ReadonlyArray<Record<string, unknown>>): Array<unknown> => rows.map((row) => JSON.parse(String(row.raw)))
 
+/** About how many rows a stream reads in one statement: whole pages, many at a time. */
+const ROWS_PER_READ = 2000
+
 /** A page rebuilt from stored raw rows by the live client's own reader: the same rows, and the same unreadable ones. */
 const pageOf = (
   raws: ReadonlyArray<unknown>,
@@ -162,35 +165,46 @@ export const makeWith = (db: Database, source: () => string | undefined, options
     yield* checkParams(params)
     const limit = params.limit ?? 20
     const page = params.page ?? 1
-    const { value } = yield* readMirror(db, "listConnections", source(), async (tx, freshness) => {
-      const selection = Listing.where(freshness.source, params)
-      const [counted] = (await tx.execute(Listing.count(selection))).rows
-      const rows = (await tx.execute(Listing.page(selection, limit, page))).rows
-      return { total: Number(counted!.n), raws: rawRows(rows) }
-    })
-    return yield* pageOf(value.raws, value.total, limit, page)
+    const { value: [found] } = yield* readMirror(db, "listConnections", source(), async (tx, freshness) =>
+      (await tx.execute(Listing.page(Listing.where(freshness.source, params), limit, page))).rows)
+    return yield* pageOf(JSON.parse(String(found!.rows)), Number(found!.total), limit, page)
   })
 
   const streamPages = (params: ListConnectionsParams = {}) =>
     Stream.unwrap(Effect.gen(function*() {
       yield* checkParams(params)
       const limit = params.limit ?? pageSize
-      const { freshness, value: ids } = yield* readMirror(
+      const first = params.page ?? 1
+      const { freshness, value: [found] } = yield* readMirror(
         db,
         "streamPages",
         source(),
-        async (tx, freshness) => (await tx.execute(Listing.ids(Listing.where(freshness.source, params)))).rows.map((row) => String(row.id))
+        async (tx, freshness) => (await tx.execute(Listing.ids(Listing.where(freshness.source, params)))).rows
       )
-      const fetchPage = (page: number) => {
-        const slice = ids.slice((page - 1) * limit, page * limit)
-        if (slice.length === 0) return Effect.suspend(() => pageOf([], ids.length, limit, page))
-        const statement = Listing.rowsById(freshness.source, slice)
-        return db.query("mirror streamPages", (orm) => orm.$client.execute(statement)).pipe(
-          Effect.mapError(databaseError("streamPages")),
-          Effect.flatMap((result) => pageOf(rawRows(result.rows), ids.length, limit, page))
-        )
+      const ids: ReadonlyArray<string> = JSON.parse(String(found!.ids))
+      const pagesPerRead = Math.max(1, Math.floor(ROWS_PER_READ / limit))
+      let read: { readonly first: number; readonly pages: ReadonlyArray<Array<unknown>> } | undefined
+      /** The raw rows of pages `from` to `from + pagesPerRead - 1`, in one statement. */
+      const readPages = (from: number) => {
+        const start = (from - 1) * limit
+        const statement = Listing.rowsById(freshness.source, ids.slice(start, start + pagesPerRead * limit))
+        return Effect.map(db.execute("mirror streamPages", statement), ([rows]) => {
+          const pages = Array.from({ length: pagesPerRead }, (): Array<unknown> => [])
+          for (const [position, raw] of JSON.parse(String(rows!.rows)) as Array<[number, unknown]>) {
+            pages[Math.floor(position / limit)]!.push(raw)
+          }
+          return { first: from, pages }
+        })
       }
-      return paginate(fetchPage, params.page ?? 1)
+      const fetchPage = (page: number) =>
+        Effect.gen(function*() {
+          if ((page - 1) * limit >= ids.length) return yield* pageOf([], ids.length, limit, page)
+          if (read === undefined || page < read.first || page >= read.first + pagesPerRead) {
+            read = yield* Effect.mapError(readPages(page), databaseError("streamPages"))
+          }
+          return yield* pageOf(read.pages[page - read.first]!, ids.length, limit, page)
+        })
+      return paginate(fetchPage, first)
     })).pipe(Stream.withSpan("MirrorPicaClient.streamPages"))
 
   const streamConnections = (params?: ListConnectionsParams) =>
