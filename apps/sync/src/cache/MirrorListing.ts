@@ -84,11 +84,12 @@ export const ids = (selection: Statement): Statement => ({
 
 /**
  * The rows `ids` names, as one JSON array text of `[position in ids, raw JSON]`; a row tombstoned since
- * is left out.
+ * is left out. CROSS JOIN keeps the ids the outer loop: with no statistics on `json_each`, SQLite may
+ * otherwise scan every connection once per id.
  */
 export const rowsById = (source: string, ids: ReadonlyArray<string>): Statement => ({
   sql: `SELECT ${jsonArray("'[' || p.key || ',' || p.raw || ']'")} AS rows
-    FROM (SELECT j.key, c.raw FROM json_each(?) j JOIN connections c ON c.source = ? AND c.id = j.value
+    FROM (SELECT j.key, c.raw FROM json_each(?) j CROSS JOIN connections c ON c.source = ? AND c.id = j.value
       WHERE c.deleted_at IS NULL ORDER BY j.key) p`,
   args: [JSON.stringify(ids), source]
 })

@@ -1,4 +1,3 @@
-import type { Transaction } from "@libsql/client"
 import {
   type Connection,
   type ConnectionsPage,
@@ -80,9 +79,7 @@ interface Unanswerable {
 }
 
 /** The latest sync of `source` (or of the only source), or what stops the mirror from answering. */
-const latestSync = async (tx: Transaction, source: string | undefined): Promise<Either.Either<Freshness, Unanswerable>> => {
-  const statement = Listing.lastSyncs(source)
-  const runs = (await tx.execute(statement)).rows
+const latestSync = (runs: ReadonlyArray<Record<string, unknown>>): Either.Either<Freshness, Unanswerable> => {
   if (runs.length === 1) {
     const [run] = runs
     return Either.right({ source: String(run!.source), runId: Number(run!.run_id), committedAt: String(run!.finished_at) })
@@ -106,28 +103,22 @@ const notAnswerable = (
     )
 
 /**
- * Runs `read` in one read transaction after finding the sync it answers from, so a page's rows and its
- * `total` come from the same committed state.
+ * The rows of `read`, one statement, after finding the sync it answers from. Each answer is one statement
+ * (a page and its `total` included), so it comes from one committed state with no transaction around it.
  */
-const readMirror = <A>(
+const readMirror = (
   db: Database,
   operation: Operation,
   source: string | undefined,
-  read: (tx: Transaction, freshness: Freshness) => Promise<A>
-): Effect.Effect<{ readonly freshness: Freshness; readonly value: A }, PicaMirrorError> =>
-  db.readOnly(`mirror ${operation}`, async (tx): Promise<Either.Either<{ freshness: Freshness; value: A }, Unanswerable>> => {
-    const sync = await latestSync(tx, source)
-    return Either.isLeft(sync)
-      ? Either.left(sync.left)
-      : Either.right({ freshness: sync.right, value: await read(tx, sync.right) })
-  }).pipe(
-    Effect.mapError(databaseError(operation)),
-    Effect.flatMap((answer) =>
-      Either.isLeft(answer) ? Effect.fail(notAnswerable(operation, source, answer.left)) : Effect.succeed(answer.right)
-    )
-  )
-
-const rawRows = (rows: ReadonlyArray<Record<string, unknown>>): Array<unknown> => rows.map((row) => JSON.parse(String(row.raw)))
+  read: (freshness: Freshness) => Listing.Statement | undefined
+): Effect.Effect<{ readonly freshness: Freshness; readonly rows: ReadonlyArray<Record<string, unknown>> }, PicaMirrorError> =>
+  Effect.gen(function*() {
+    const sync = latestSync(yield* Effect.mapError(db.execute(`mirror ${operation}`, Listing.lastSyncs(source)), databaseError(operation)))
+    if (Either.isLeft(sync)) return yield* notAnswerable(operation, source, sync.left)
+    const statement = read(sync.right)
+    const rows = statement === undefined ? [] : yield* Effect.mapError(db.execute(`mirror ${operation}`, statement), databaseError(operation))
+    return { freshness: sync.right, rows }
+  })
 
 /** About how many rows a stream reads in one statement: whole pages, many at a time. */
 const ROWS_PER_READ = 2000
@@ -165,8 +156,8 @@ export const makeWith = (db: Database, source: () => string | undefined, options
     yield* checkParams(params)
     const limit = params.limit ?? 20
     const page = params.page ?? 1
-    const { value: [found] } = yield* readMirror(db, "listConnections", source(), async (tx, freshness) =>
-      (await tx.execute(Listing.page(Listing.where(freshness.source, params), limit, page))).rows)
+    const { rows: [found] } = yield* readMirror(db, "listConnections", source(), (freshness) =>
+      Listing.page(Listing.where(freshness.source, params), limit, page))
     return yield* pageOf(JSON.parse(String(found!.rows)), Number(found!.total), limit, page)
   })
 
@@ -175,12 +166,8 @@ export const makeWith = (db: Database, source: () => string | undefined, options
       yield* checkParams(params)
       const limit = params.limit ?? pageSize
       const first = params.page ?? 1
-      const { freshness, value: [found] } = yield* readMirror(
-        db,
-        "streamPages",
-        source(),
-        async (tx, freshness) => (await tx.execute(Listing.ids(Listing.where(freshness.source, params)))).rows
-      )
+      const { freshness, rows: [found] } = yield* readMirror(db, "streamPages", source(), (freshness) =>
+        Listing.ids(Listing.where(freshness.source, params)))
       const ids: ReadonlyArray<string> = JSON.parse(String(found!.ids))
       const pagesPerRead = Math.max(1, Math.floor(ROWS_PER_READ / limit))
       let read: { readonly first: number; readonly pages: ReadonlyArray<Array<unknown>> } | undefined
@@ -221,8 +208,8 @@ export const makeWith = (db: Database, source: () => string | undefined, options
     if (id.trim() === "") {
       return yield* new PicaBadRequestError({ method: "GET", url: ONE_URL, attempts: 0, field: "id", reason: "the id is empty" })
     }
-    const { value: rows } = yield* readMirror(db, "getConnection", source(), async (tx, freshness) =>
-      rawRows((await tx.execute(Listing.byId(freshness.source, id))).rows))
+    const { rows: found } = yield* readMirror(db, "getConnection", source(), (freshness) => Listing.byId(freshness.source, id))
+    const rows = found.map((row) => JSON.parse(String(row.raw)))
     if (rows.length === 0) return yield* new PicaNotFoundError({ method: "GET", url, attempts: 0 })
     const { rows: [connection], unreadable: [unreadable] } = yield* pageOf(rows, 1, 1, 1)
     if (connection !== undefined) return connection as Connection
@@ -251,7 +238,7 @@ export const layer = (options: Options = {}): Layer.Layer<PicaClient, never, Mir
 
 /** Which sync the mirror's answers for `options.source` (default the only source) come from, and when it committed. */
 export const freshness = (options: Pick<Options, "source"> = {}): Effect.Effect<Freshness, PicaMirrorError, MirrorDatabase> =>
-  Effect.flatMap(MirrorDatabase, (db) => readMirror(db, "freshness", options.source, async () => undefined)).pipe(
+  Effect.flatMap(MirrorDatabase, (db) => readMirror(db, "freshness", options.source, () => undefined)).pipe(
     Effect.map(({ freshness }) => freshness),
     Effect.withSpan("MirrorPicaClient.freshness")
   )
