@@ -24,6 +24,8 @@ export interface Options {
   readonly source?: string | undefined
   /** `limit` of each page a stream reads, as the live client's `pageSize`. Default 100. */
   readonly pageSize?: number | undefined
+  /** About how many rows a stream reads in one statement, in whole pages: fewer, less memory; more, fewer reads. Default 2000. */
+  readonly rowsPerRead?: number | undefined
 }
 
 /** Which sync the answers come from: its source, its run, and when it committed (ISO 8601). */
@@ -120,9 +122,6 @@ const readMirror = (
     return { freshness: sync.right, rows }
   })
 
-/** About how many rows a stream reads in one statement: whole pages, many at a time. */
-const ROWS_PER_READ = 2000
-
 /** A page rebuilt from stored raw rows by the live client's own reader: the same rows, and the same unreadable ones. */
 const pageOf = (
   raws: ReadonlyArray<unknown>,
@@ -151,6 +150,7 @@ const readOnly = (operation: Operation) =>
  */
 export const makeWith = (db: Database, source: () => string | undefined, options: Options = {}): PicaClientService => {
   const pageSize = options.pageSize ?? 100
+  const rowsPerRead = options.rowsPerRead ?? 2000
 
   const listConnections = Effect.fn("MirrorPicaClient.listConnections")(function*(params: ListConnectionsParams = {}) {
     yield* checkParams(params)
@@ -169,7 +169,7 @@ export const makeWith = (db: Database, source: () => string | undefined, options
       const { freshness, rows: [found] } = yield* readMirror(db, "streamPages", source(), (freshness) =>
         Listing.ids(Listing.where(freshness.source, params)))
       const ids: ReadonlyArray<string> = JSON.parse(String(found!.ids))
-      const pagesPerRead = Math.max(1, Math.floor(ROWS_PER_READ / limit))
+      const pagesPerRead = Math.max(1, Math.floor(rowsPerRead / limit))
       let read: { readonly first: number; readonly pages: ReadonlyArray<Array<unknown>> } | undefined
       /** The raw rows of pages `from` to `from + pagesPerRead - 1`, in one statement. */
       const readPages = (from: number) => {
