@@ -40,6 +40,8 @@ const ContractLive = Layer.scoped(
       clients: [
         ["live", yield* serviceOf(live)],
         ["mirror", yield* serviceOf(MirrorPicaClient.layer().pipe(Layer.provide(mirror)))],
+        // A stream's pages read a few at a time, so its reads end mid-listing.
+        ["mirror, small reads", yield* serviceOf(MirrorPicaClient.layer({ rowsPerRead: 40 }).pipe(Layer.provide(mirror)))],
         ["read-through", yield* serviceOf(MirrorPicaClient.layerReadThrough({ maxAge: "1 hour" }).pipe(
           Layer.provide(Layer.mergeAll(live, engine, mirror))
         ))]
