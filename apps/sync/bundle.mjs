@@ -35,25 +35,31 @@ const build = async (options) => {
   }
 }
 
-/** The bin and the CLI bundle it loads, into `outdir` (one level below the package, like `dist/`). */
+/** A CLI bundle: `entry` (a `runMain` of some commands) as one CommonJS script, the form V8's code cache takes (`vm.Script`). */
+const cliBundle = (entry, outfile) =>
+  build({
+    ...shared,
+    entryPoints: [entry],
+    outfile,
+    format: "cjs",
+    // `import()` of what stays in node_modules becomes `require`: a script run by `vm.Script` has no module loader.
+    supported: { "dynamic-import": false },
+    // libSQL loads a native addon at run time (libsql), and its Hrana client WebSockets: they stay in node_modules.
+    external: ["@libsql/*", "libsql"],
+    // `import.meta.url` of the bundled sources is the bundle's own URL, as it was in an ES module.
+    define: { "import.meta.url": "__bundleUrl" },
+    banner: { js: "const __bundleUrl = require(\"node:url\").pathToFileURL(__filename).href;" }
+  })
+
+/** The bin and the CLI bundles it loads, into `outdir` (one level below the package, like `dist/`). */
 export const buildCli = (outdir) =>
   Promise.all([
-    // What the bin runs: `--version` alone, or the CLI bundle through V8's code cache (src/launcher.ts).
+    // What the bin runs: `--version` alone, or a CLI bundle through V8's code cache (src/launcher.ts).
     build({ ...shared, entryPoints: ["src/launcher.ts"], outfile: `${outdir}/bin.js`, sourcemap: false }),
-    // The CLI as one CommonJS script, the form V8's code cache takes (`vm.Script`).
-    build({
-      ...shared,
-      entryPoints: ["src/bin.ts"],
-      outfile: `${outdir}/cli.cjs`,
-      format: "cjs",
-      // `import()` of what stays in node_modules becomes `require`: a script run by `vm.Script` has no module loader.
-      supported: { "dynamic-import": false },
-      // libSQL loads a native addon at run time (libsql), and its Hrana client WebSockets: they stay in node_modules.
-      external: ["@libsql/*", "libsql"],
-      // `import.meta.url` of the bundled sources is the bundle's own URL, as it was in an ES module.
-      define: { "import.meta.url": "__bundleUrl" },
-      banner: { js: "const __bundleUrl = require(\"node:url\").pathToFileURL(__filename).href;" }
-    })
+    // Every command.
+    cliBundle("src/bin.ts", `${outdir}/cli.cjs`),
+    // The commands that only read the mirror, without the API client, the MCP server and the mock: they start sooner.
+    cliBundle("src/readers.ts", `${outdir}/readers.cjs`)
   ])
 
 const buildLibrary = () =>

@@ -63,6 +63,7 @@ export const render = (
     "  node apps/sync/dist/bin.js sync --db file:mirror.db --concurrency C --page-size 100   # timed from spawn to exit",
     "node bench/floor.mjs floor.db          # the floor: fetch + @libsql/client, one transaction",
     "node bench/client.mjs C 3              # the client alone, and bare fetch + JSON.parse",
+    "node bench/cache.mjs file:mirror.db 3  # the sync cache: listings and a full stream from a mirror, beside the mock's",
     "bash bench/peer.sh peer.db             # the peer: curl | jq | sqlite-utils upsert --pk id",
     "node apps/sync/dist/bin.js --version; node apps/sync/dist/bin.js query \"select 1\" --db mirror.db",
     "```",

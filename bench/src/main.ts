@@ -1,6 +1,6 @@
 /**
- * `pnpm bench`: every scenario of issues 6 and 13, each judged against issue 13's goals, each reference
- * measured in the same run, medians of `RUNS` runs after a warm-up, written to BENCHMARKS.md at the
+ * `pnpm bench`: every scenario of issues 6 and 13, and issue 22's cache, each judged against its issue's goals,
+ * each reference measured in the same run, medians of `RUNS` runs after a warm-up, written to BENCHMARKS.md at the
  * repository root. `--quick` runs the same scenarios on smaller inventories, for development;
  * `--only NAME` runs one scenario (after scenario 1, when it compares with it) and prints its report
  * instead of writing BENCHMARKS.md.
@@ -14,6 +14,7 @@ import { number, rate, ratio, seconds } from "./Figures.js"
 import * as Mock from "./Mock.js"
 import { work } from "./Processes.js"
 import { machine, render, Report } from "./Report.js"
+import { cache } from "./scenarios/cache.js"
 import { clientAlone } from "./scenarios/client.js"
 import { fullAndNoChange } from "./scenarios/full.js"
 import { latencyBound } from "./scenarios/latency.js"
@@ -45,6 +46,7 @@ const main = async () => {
   if (full !== undefined && wanted("team")) await teamServer(report, full.fullMs)
   if (wanted("rate-limit")) await rateLimitBound(report)
   if (wanted("page-size")) await pageSizes(report)
+  if (wanted("cache")) await cache(report)
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1)
   const headline = full === undefined ? undefined : `picasync mirrors ${number.format(sizes.full)} connections in ${
     seconds(full.fullMs)

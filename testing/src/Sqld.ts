@@ -71,8 +71,8 @@ export const startSqld = (options: { readonly auth?: boolean; readonly namespace
         ...(options.namespaces ? ["--enable-namespaces"] : [])
       ], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", RUST_LOG: "warn" } })
       let log = ""
-      child.stdout!.on("data", (chunk) => (log += chunk))
-      child.stderr!.on("data", (chunk) => (log += chunk))
+      child.stdout.on("data", (chunk) => (log += chunk))
+      child.stderr.on("data", (chunk) => (log += chunk))
       const token = signer(privateKey)
       const server: Sqld = {
         url,

@@ -59,15 +59,18 @@ const targets = (cutoff: string, source: string | undefined) => {
 export const run = Effect.fn("Prune.run")(function*(options: PruneOptions) {
   const db = yield* MirrorDatabase
   const all = targets(options.cutoff, options.source)
-  const counted = yield* Effect.forEach(all, ({ table, where }) =>
-    options.dryRun === true
-      ? db.query("prune", (orm) => orm.$client.execute(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)).pipe(
-        Effect.map((result) => Number(result.rows[0]?.n ?? 0))
-      )
-      : db.query("prune", (orm) => orm.$client.execute(`DELETE FROM ${table} WHERE ${where}`)).pipe(
-        Effect.map((result) => result.rowsAffected)
-      ))
-  const pruned = Object.fromEntries(all.map(({ kind }, i) => [kind, counted[i]!])) as unknown as Pruned
+  const counted = yield* Effect.forEach(all, ({ kind, table, where }) =>
+    Effect.map(
+      options.dryRun === true
+        ? db.query("prune", (orm) => orm.$client.execute(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)).pipe(
+          Effect.map((result) => Number(result.rows[0]?.n ?? 0))
+        )
+        : db.query("prune", (orm) => orm.$client.execute(`DELETE FROM ${table} WHERE ${where}`)).pipe(
+          Effect.map((result) => result.rowsAffected)
+        ),
+      (count) => [kind, count] as const
+    ))
+  const pruned = Object.fromEntries(counted) as unknown as Pruned
   if (options.dryRun === true) return pruned
   const only = options.source === undefined ? "" : ` AND source = ${Versions.quoted(options.source)}`
   yield* db.query("prune", (orm) =>

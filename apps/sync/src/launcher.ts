@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * What the `picasync` bin runs (`dist/bin.js`). `--version` is answered from `package.json` without
- * loading the CLI. Every other command loads the CLI bundle (`dist/cli.cjs`, built from `bin.ts`)
+ * loading the CLI. The commands that only read the mirror load the smaller `dist/readers.cjs` (built from
+ * `readers.ts`), every other command the whole CLI bundle (`dist/cli.cjs`, built from `bin.ts`), each
  * through V8's code cache, kept per user: a command then starts without compiling 3 MB of JavaScript.
  * The cache is only an optimisation: one that is missing, stale, unreadable or unwritable costs
  * a normal start, never a failed command.
@@ -12,10 +13,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as vm from "node:vm"
+import * as ReaderCommands from "./cli/ReaderCommands.js"
 import { packageVersion } from "./PackageVersion.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const bundle = path.join(here, "cli.cjs")
+const bundleName = ReaderCommands.names.includes(process.argv[2] ?? "") ? "readers" : "cli"
+const bundle = path.join(here, `${bundleName}.cjs`)
 
 /** `PICASYNC_CACHE_DIR`, else `$XDG_CACHE_HOME/picasync`, else `~/.cache/picasync`. */
 const cacheDirectory = (): string =>
@@ -51,7 +54,7 @@ const writeCache = (file: string, data: Buffer, build: string) => {
     fs.mkdirSync(directory, { recursive: true })
     fs.writeFileSync(temporary, data)
     fs.renameSync(temporary, file)
-    const node = `cli-${process.version}-${process.arch}-`
+    const node = `${bundleName}-${process.version}-${process.arch}-`
     for (const name of fs.readdirSync(directory)) {
       if (name.startsWith(node) && name.endsWith(".v8cache") && !name.startsWith(`${node}${build}-`)) {
         fs.rmSync(path.join(directory, name), { force: true })
@@ -74,7 +77,7 @@ const run = () => {
   const source = fs.readFileSync(bundle, "utf8").replace(/^#!.*/, "")
   // V8 refuses a cache made by another Node or for another bundle; the name keeps them apart anyway.
   const build = String(source.length)
-  const cacheFile = path.join(cacheDirectory(), `cli-${process.version}-${process.arch}-${build}-${command()}.v8cache`)
+  const cacheFile = path.join(cacheDirectory(), `${bundleName}-${process.version}-${process.arch}-${build}-${command()}.v8cache`)
   const cachedData = readCache(cacheFile)
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,

@@ -23,8 +23,8 @@ const asLastRelease = (url: string) =>
   Effect.gen(function*() {
     for (const { tag } of sinceVersions) {
       const text = readFileSync(join(MirrorMigrations.packagedFolder, `${tag}.sql`), "utf8")
-      for (const [, table] of text.matchAll(/CREATE TABLE `(\w+)`/g)) yield* rows(url, `DROP TABLE IF EXISTS ${table}`)
-      for (const [, index] of text.matchAll(/CREATE INDEX `(\w+)`/g)) yield* rows(url, `DROP INDEX IF EXISTS ${index}`)
+      for (const [, table] of text.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?`(\w+)`/g)) yield* rows(url, `DROP TABLE IF EXISTS ${table}`)
+      for (const [, index] of text.matchAll(/CREATE INDEX (?:IF NOT EXISTS )?`(\w+)`/g)) yield* rows(url, `DROP INDEX IF EXISTS ${index}`)
       for (const [, table, column] of text.matchAll(/ALTER TABLE `(\w+)` ADD `(\w+)`/g)) {
         yield* rows(url, `ALTER TABLE ${table} DROP COLUMN ${column}`)
       }

@@ -1,4 +1,6 @@
+import * as Array from "effect/Array"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { Connection } from "./Connection.js"
 import type { ConnectionsPage } from "./ConnectionsPage.js"
 
@@ -29,7 +31,7 @@ const createdAtOf = (row: Connection): string | null => row.createdAt ?? null
 interface Group {
   readonly createdAt: string | null
   /** Consecutive page numbers the group is on. */
-  readonly pages: Array<number>
+  readonly pages: Array.NonEmptyArray<number>
   readonly members: Map<string, Connection>
   /** The group's rows on its pages as first read: how many members it has, unless the listing moved. */
   shown: number
@@ -45,13 +47,12 @@ const addMembers = (group: Group, rows: ReadonlyArray<Connection>): ReadonlyArra
   return added
 }
 
-/** The run of rows at the end of a page sharing its last row's `createdAt`. */
-const trailingRun = (rows: ReadonlyArray<Connection>): ReadonlyArray<Connection> => {
-  const createdAt = createdAtOf(rows[rows.length - 1]!)
-  let start = rows.length - 1
-  while (start > 0 && createdAtOf(rows[start - 1]!) === createdAt) start--
-  return rows.slice(start)
-}
+/** The run of rows at the end of a page sharing `createdAt`. */
+const trailingRun = (rows: ReadonlyArray<Connection>, createdAt: string | null): ReadonlyArray<Connection> =>
+  rows.slice(Option.match(Array.findLastIndex(rows, (row) => createdAtOf(row) !== createdAt), {
+    onNone: () => 0,
+    onSome: (before) => before + 1
+  }))
 
 /**
  * A rescan of one listing; `refetch(page)` reads that page of it again, with the size the scan asked for.
@@ -80,7 +81,7 @@ export const make = <E, R>(
       found.push(...added)
       stalled = added.length === 0 ? stalled + 1 : 0
     }
-    const where = `rows created at ${group.createdAt ?? "(none)"} on pages ${group.pages[0]}-${group.pages[group.pages.length - 1]}`
+    const where = `rows created at ${group.createdAt ?? "(none)"} on pages ${group.pages[0]}-${Array.lastNonEmpty(group.pages)}`
     if (group.members.size < shown) {
       yield* Effect.logWarning(
         `${where}: ${group.members.size} of ${shown} seen after ${rounds} re-read(s) of each page; the rest is left to the next sync`
@@ -101,10 +102,10 @@ export const make = <E, R>(
   const next = (page: ConnectionsPage): Effect.Effect<ReadonlyArray<Connection>, E, R> =>
     Effect.suspend(() => {
       const { rows } = page
-      if (rows.length === 0) return close
+      if (!Array.isNonEmptyReadonlyArray(rows)) return close
       const last = page.page >= page.pages
       const group = open
-      if (group !== undefined && group.createdAt === createdAtOf(rows[0]!) && page.page === group.pages[group.pages.length - 1]! + 1) {
+      if (group !== undefined && group.createdAt === createdAtOf(rows[0]) && page.page === Array.lastNonEmpty(group.pages) + 1) {
         const members = membersOn(group, page)
         group.pages.push(page.page)
         group.shown += members.length
@@ -113,7 +114,7 @@ export const make = <E, R>(
         if (members.length === rows.length && !last) return Effect.succeed([])
       }
       return Effect.map(close, (found) => {
-        if (!last) open = startGroup(page)
+        if (!last) open = startGroup(page.page, rows)
         return found
       })
     })
@@ -121,10 +122,11 @@ export const make = <E, R>(
   return { next, end: close }
 }
 
-/** A group that may go on to the next page: the rows at the end of `page` sharing its last `createdAt`. */
-const startGroup = (page: ConnectionsPage): Group => {
-  const run = trailingRun(page.rows)
-  const group: Group = { createdAt: createdAtOf(run[0]!), pages: [page.page], members: new Map(), shown: run.length }
+/** A group that may go on to the next page: the rows at the end of page `page` sharing its last `createdAt`. */
+const startGroup = (page: number, rows: Array.NonEmptyReadonlyArray<Connection>): Group => {
+  const createdAt = createdAtOf(Array.lastNonEmpty(rows))
+  const run = trailingRun(rows, createdAt)
+  const group: Group = { createdAt, pages: [page], members: new Map(), shown: run.length }
   addMembers(group, run)
   return group
 }

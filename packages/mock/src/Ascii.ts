@@ -3,7 +3,6 @@
  * ids and keys would otherwise be rope strings several times their own size.
  */
 const scratch = Buffer.allocUnsafe(1024)
-const hexDigits = Buffer.from("0123456789abcdef", "latin1")
 
 /** Concatenates ASCII `parts` into one flat string. */
 export const join = (...parts: ReadonlyArray<string>): string => {
@@ -26,7 +25,9 @@ export const hex = (words: ReadonlyArray<number>, dashesBefore: ReadonlyArray<nu
         scratch[length++] = 45
         nextDash++
       }
-      scratch[length++] = hexDigits[(word >>> shift) & 15]!
+      const nibble = (word >>> shift) & 15
+      // `0`-`9` from 48, `a`-`f` from 97.
+      scratch[length++] = nibble < 10 ? 48 + nibble : 87 + nibble
       digits++
     }
   }

@@ -5,109 +5,13 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import { Effect, Either, Option } from "effect"
 import { createRequire } from "node:module"
 import type * as Faults from "./Faults.js"
+import * as FlagValue from "./FlagValue.js"
 import * as Limiter from "./Limiter.js"
 import * as MockPica from "./MockPica.js"
-import * as PageCap from "./PageCap.js"
 import * as RateLimitHeaders from "./RateLimitHeaders.js"
 
-/** A flag's value, or a message naming the flag when it does not parse. */
-type Parsed<A> = Either.Either<A, string>
-
-const integer = (flag: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): Parsed<number> => {
-  const parsed = Number(value)
-  if (/^\d+$/.test(value) && parsed >= min && parsed <= max) return Either.right(parsed)
-  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`
-  return Either.left(`--${flag} expects an integer ${range}, got "${value}"`)
-}
-
-const share = (flag: string) => (value: string): Parsed<number> => {
-  const parsed = Number(value)
-  return value.trim() !== "" && parsed >= 0 && parsed <= 1
-    ? Either.right(parsed)
-    : Either.left(`--${flag} expects a share between 0 and 1, got "${value}"`)
-}
-
-const latency = (value: string): Parsed<Faults.Latency> => {
-  const range = /^(\d+)\.\.(\d+)$/.exec(value)
-  if (range === null) return integer("latency", 0)(value)
-  const [min, max] = [Number(range[1]), Number(range[2])]
-  return min > max ? Either.left(`--latency range ${value} has min above max`) : Either.right({ min, max })
-}
-
-const allowedStatuses = [500, 502, 503, 504] as const
-
-const failStatuses = (value: string): Parsed<Faults.ServerErrors["statuses"]> => {
-  const statuses = value.split(",").map((item) => Number(item.trim()))
-  const valid = statuses.filter((status): status is (typeof allowedStatuses)[number] =>
-    (allowedStatuses as ReadonlyArray<number>).includes(status)
-  )
-  const [first, ...rest] = valid
-  return first === undefined || valid.length !== statuses.length
-    ? Either.left(`--fail-status expects a list among 500,502,503,504, got "${value}"`)
-    : Either.right([first, ...rest])
-}
-
-const rateLimit = (value: string): Parsed<Omit<Faults.RateLimit, "retryAfter">> => {
-  const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value)
-  return match === null || Number(match[1]) < 1 || Number(match[2]) <= 0
-    ? Either.left(`--rate-limit expects capacity/refill-per-second such as 50/10, got "${value}"`)
-    : Either.right({ capacity: Number(match[1]), refillPerSecond: Number(match[2]) })
-}
-
-const windowUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 }
-
-const limiterSpec = (value: string): Parsed<Limiter.Limiter> => {
-  const match = /^(\d+)\/(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value)
-  const unit = match === null ? undefined : windowUnits[match[3] ?? ""]
-  if (match !== null && unit !== undefined) {
-    const limit = Number(match[1])
-    const exactMs = Number(match[2]) * unit
-    // Rounds away float noise (1.1 * 1000), not a fraction of a millisecond.
-    const windowMs = Math.round(exactMs)
-    const whole = Math.abs(exactMs - windowMs) < 1e-6 && Number.isSafeInteger(windowMs)
-    if (Number.isSafeInteger(limit) && limit >= 1 && whole && windowMs >= 1) return Either.right({ limit, windowMs })
-  }
-  return Either.left(`--limiter expects limit/window such as 500/60s or 50/500ms, got "${value}"`)
-}
-
-const headerPrefix = (value: string): Parsed<string> => {
-  const prefix = value.toLowerCase()
-  return RateLimitHeaders.validPrefix(prefix)
-    ? Either.right(prefix)
-    : Either.left(`--rate-limit-prefix expects letters, digits and dashes such as x-one-, got "${value}"`)
-}
-
-const driftFields = ["after", "insert", "delete", "update"]
-
-const drift = (value: string): Parsed<Faults.Drift> =>
-  Either.gen(function*() {
-    const fields: Record<string, number> = {}
-    for (const part of value.split(",")) {
-      const [name = "", count] = part.split("=")
-      if (!driftFields.includes(name) || count === undefined) {
-        return yield* Either.left(`--drift expects after=P,insert=K,delete=K,update=K, got "${value}"`)
-      }
-      fields[name] = yield* integer("drift", name === "after" ? 1 : 0)(count)
-    }
-    const { after, ...counts } = fields
-    if (after === undefined) return yield* Either.left(`--drift needs after=P, got "${value}"`)
-    return { afterPage: after, ...counts }
-  })
-
-const text = (value: string): Parsed<string> => Either.right(value)
-
-const limitCap = (value: string): Parsed<number | null> =>
-  value === "none" ? Either.right(null) : integer("limit-cap", 1)(value)
-
-const overCap = (value: string): Parsed<PageCap.OverCap> => {
-  const mode = PageCap.overCapModes.find((candidate) => candidate === value)
-  return mode === undefined
-    ? Either.left(`--over-cap expects one of ${PageCap.overCapModes.join(", ")}, got "${value}"`)
-    : Either.right(mode)
-}
-
 /** A flag taking a value, parsed by `parse`; undefined when it is not given. */
-const valued = <A>(name: string, kind: string, description: string, parse: (value: string) => Parsed<A>) =>
+const valued = <A>(name: string, kind: string, description: string, parse: (value: string) => FlagValue.Parsed<A>) =>
   Options.text(name).pipe(
     Options.withPseudoName(kind),
     Options.withDescription(description),
@@ -125,23 +29,23 @@ const valued = <A>(name: string, kind: string, description: string, parse: (valu
 const toggle = (name: string, description: string) => Options.boolean(name).pipe(Options.withDescription(description))
 
 const rateFlag = (name: string, what: string) =>
-  valued(`${name}-rate`, "share", `Share (0..1) of requests ${what}.`, share(`${name}-rate`))
+  valued(`${name}-rate`, "share", `Share (0..1) of requests ${what}.`, FlagValue.share(`${name}-rate`))
 
 const everyFlag = (name: string, what: string) =>
-  valued(`${name}-every`, "n", `Every Nth request ${what}.`, integer(`${name}-every`, 1))
+  valued(`${name}-every`, "n", `Every Nth request ${what}.`, FlagValue.integer(`${name}-every`, 1))
 
 const flags = {
-  port: valued("port", "n", "Port to listen on; 0 picks a free one. Default: 4010.", integer("port", 0, 65535)),
-  host: valued("host", "address", "Address to bind. Default: 127.0.0.1.", text),
-  count: valued("count", "n", "Connections to generate. Default: 1000.", integer("count", 0)),
-  seed: valued("seed", "n", "Seed of the inventory and of the random faults. Default: 1.", integer("seed", 0)),
-  secret: valued("secret", "key", `Secret the API accepts (sk_live_… works too). Default: ${MockPica.defaultSecret}.`, text),
-  authHeader: valued("auth-header", "name", `Header carrying the secret. Default: ${MockPica.defaultAuthHeader}.`, text),
+  port: valued("port", "n", "Port to listen on; 0 picks a free one. Default: 4010.", FlagValue.integer("port", 0, 65535)),
+  host: valued("host", "address", "Address to bind. Default: 127.0.0.1.", FlagValue.text),
+  count: valued("count", "n", "Connections to generate. Default: 1000.", FlagValue.integer("count", 0)),
+  seed: valued("seed", "n", "Seed of the inventory and of the random faults. Default: 1.", FlagValue.integer("seed", 0)),
+  secret: valued("secret", "key", `Secret the API accepts (sk_live_… works too). Default: ${MockPica.defaultSecret}.`, FlagValue.text),
+  authHeader: valued("auth-header", "name", `Header carrying the secret. Default: ${MockPica.defaultAuthHeader}.`, FlagValue.text),
   limitCap: valued(
     "limit-cap",
     "n|none",
     "The most rows a page holds (none: no cap); what a larger limit gets is --over-cap's. Default: 100.",
-    limitCap
+    FlagValue.limitCap
   ),
   overCap: valued(
     "over-cap",
@@ -149,7 +53,7 @@ const flags = {
     "What a limit above --limit-cap gets: clamp pages by the cap (as if the cap were asked); skew caps the rows but " +
       "counts pages and offsets by the size asked, so page 2 starts after rows never sent; refuse answers 400 naming " +
       "limit. Default: clamp.",
-    overCap
+    FlagValue.overCap
   ),
   legacyEnvelope: toggle("legacy-envelope", "Add \"type\": \"Vault Connections\" to listing envelopes."),
   noNulls: toggle(
@@ -160,14 +64,14 @@ const flags = {
     "hidden-share",
     "share",
     "Share (0..1) of generated rows counted in total but never listed. Default: 0.005.",
-    share("hidden-share")
+    FlagValue.share("hidden-share")
   ),
   limiter: valued(
     "limiter",
     "limit/window",
     "The real service's fixed window per secret, the window in ms, s or m, e.g. 500/60s or 50/500ms: 429 \"Rate limit " +
       "exceeded\" past the limit, reset header = the window's length. Default: 500/60s.",
-    limiterSpec
+    FlagValue.limiterSpec
   ),
   noLimiter: toggle("no-limiter", "No limiter (headers say 1000, 1000, 0 unless a rate-limit fault is set)."),
   limiterRetryAfter: toggle("limiter-retry-after", "Add Retry-After to the limiter's 429s (the real service sends none)."),
@@ -175,7 +79,7 @@ const flags = {
     "rate-limit-prefix",
     "prefix",
     `Prefix of the three rate-limit headers, e.g. x-one-. Default: ${RateLimitHeaders.defaultPrefix}.`,
-    headerPrefix
+    FlagValue.headerPrefix
   ),
   noTieShuffle: toggle("no-tie-shuffle", "Rows with equal createdAt come in id order instead of a fresh random order per request."),
   legacyShape: toggle(
@@ -184,20 +88,20 @@ const flags = {
   ),
   noGetById: toggle("no-get-by-id", "Older deployments: GET /v1/vault/connections/{id} answers 405 with an empty body."),
   patchEmpty: toggle("patch-empty", "Older deployments: a successful PATCH answers a bare 200 with an empty body."),
-  latency: valued("latency", "ms|min..max", "Fault: added delay, fixed or uniformly random, in ms.", latency),
+  latency: valued("latency", "ms|min..max", "Fault: added delay, fixed or uniformly random, in ms.", FlagValue.latency),
   failRate: rateFlag("fail", "answered with a server error"),
   failEvery: everyFlag("fail", "answered with a server error"),
   failStatus: valued(
     "fail-status",
     "list",
     "Statuses of those server errors, among 500,502,503,504. Default: all four.",
-    failStatuses
+    FlagValue.failStatuses
   ),
   rateLimit: valued(
     "rate-limit",
     "cap/rps",
     "Fault: a token bucket in front of the API, capacity / refill per second (e.g. 50/10); 429 when empty.",
-    rateLimit
+    FlagValue.rateLimit
   ),
   noRetryAfter: toggle("no-retry-after", "Leave Retry-After off the bucket's 429s (the reset header stays)."),
   cutRate: rateFlag("cut", "whose socket is destroyed halfway through the body"),
@@ -206,12 +110,12 @@ const flags = {
   htmlEvery: everyFlag("html", "answered with an HTML 502 page instead of JSON"),
   truncateRate: rateFlag("truncate", "(listings only) whose page misses one row, total unchanged"),
   truncateEvery: everyFlag("truncate", "(listings only, counted among listings) whose page misses one row, total unchanged"),
-  truncatePage: valued("truncate-page", "n", "Page n of every listing misses one row.", integer("truncate-page", 1)),
+  truncatePage: valued("truncate-page", "n", "Page n of every listing misses one row.", FlagValue.integer("truncate-page", 1)),
   drift: valued(
     "drift",
     "after=P,insert=K,delete=K,update=K",
     "Once a listing has served page P, insert, delete and update connections under it (once).",
-    drift
+    FlagValue.drift
   )
 }
 
@@ -229,7 +133,7 @@ const defined = <A extends Record<string, unknown>>(record: A): { [K in keyof A]
 const offWhen = (flag: boolean): false | undefined => flag ? false : undefined
 
 /** The limiter from `--limiter`, `--limiter-retry-after` and `--no-limiter`; undefined keeps the default. */
-const limiter = (values: Values): Parsed<Limiter.Limiter | null | undefined> => {
+const limiter = (values: Values): FlagValue.Parsed<Limiter.Limiter | null | undefined> => {
   if (values.noLimiter) {
     return values.limiter !== undefined || values.limiterRetryAfter
       ? Either.left("--no-limiter cannot be combined with --limiter or --limiter-retry-after")
@@ -257,7 +161,7 @@ const faults = (values: Values): Faults.Faults => {
   })
 }
 
-const mockOptions = (values: Values): Parsed<MockPica.MockPicaOptions> =>
+const mockOptions = (values: Values): FlagValue.Parsed<MockPica.MockPicaOptions> =>
   Either.map(limiter(values), (limiter) =>
     defined({
       port: values.port ?? 4010,

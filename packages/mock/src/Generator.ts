@@ -1,11 +1,12 @@
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Ascii from "./Ascii.js"
 import { type Connection, type identityTypes, type states, tagVocabulary } from "./Connection.js"
 import * as Platforms from "./Platforms.js"
 import * as Random from "./Random.js"
 
 const identityPrefixes = { user: "usr", team: "team", organization: "org", project: "prj" } as const
-const nameSuffixes = ["Production", "Staging", "Billing", "Sales team", "Support inbox", "Marketing", "Sandbox"]
-const versions = ["1.0.0", "1.0.0", "1.1.0", "1.2.3", "2.0.0"]
+const nameSuffixes: NonEmptyReadonlyArray<string> = ["Production", "Staging", "Billing", "Sales team", "Support inbox", "Marketing", "Sandbox"]
+const versions: NonEmptyReadonlyArray<string> = ["1.0.0", "1.0.0", "1.1.0", "1.2.3", "2.0.0"]
 /** The newest generated row; later inserts are stamped with the wall clock. */
 export const newestGeneratedMicros = Date.UTC(2025, 10, 20, 12) * 1000
 /** Generated rows spread over two years whatever their count. */
@@ -38,7 +39,7 @@ const pickTags = (random: Random.Random): ReadonlyArray<string> => {
  */
 const generateRow = (random: Random.Random, createdAt: string, fresh: boolean): Connection => {
   // Squaring skews towards the first, most common platforms.
-  const { description, platform, platformVersion, title } = Platforms.all[Math.floor(random.next() ** 2 * Platforms.all.length)]!
+  const { description, platform, platformVersion, title } = Random.at(Platforms.all, random.next() ** 2)
   const environment = random.next() < 0.3 ? "test" : "live"
   const secretHex = random.hex(32)
   const identityType = pickIdentityType(random)

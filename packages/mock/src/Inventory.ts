@@ -36,7 +36,9 @@ const positionOf = (list: ReadonlyArray<Connection>, row: Connection): number =>
   let high = list.length
   while (low < high) {
     const middle = (low + high) >>> 1
-    if (compare(list[middle]!, row) < 0) low = middle + 1
+    const candidate = list[middle]
+    // `middle` lies in [low, high), inside the list: `candidate` is always there.
+    if (candidate !== undefined && compare(candidate, row) < 0) low = middle + 1
     else high = middle
   }
   return low
@@ -87,7 +89,8 @@ export class Inventory {
 
   /** The rows counted in `total` but never listed, newest first (ties by `id`). */
   hidden(): Array<Connection> {
-    return Array.from(this.hiddenIds, (id) => this.byId.get(id)!).sort(compare)
+    // `remove` forgets a hidden id with its row, so each one finds its row.
+    return Array.from(this.hiddenIds).flatMap((id) => this.byId.get(id) ?? []).sort(compare)
   }
 
   list(filter: ConnectionFilter, offset: number, limit: number): Page.Page<Connection> {
@@ -113,15 +116,25 @@ export class Inventory {
   }
 
   private merged(): Array<Connection> {
-    const merged = new Array<Connection>(this.byId.size)
+    const { activeRows, inactiveRows } = this
+    const merged = new Array<Connection>(activeRows.length + inactiveRows.length)
+    let out = 0
     let a = 0
     let i = 0
-    for (let out = 0; out < merged.length; out++) {
-      const takeActive =
-        i >= this.inactiveRows.length ||
-        (a < this.activeRows.length && compare(this.activeRows[a]!, this.inactiveRows[i]!) < 0)
-      merged[out] = takeActive ? this.activeRows[a++]! : this.inactiveRows[i++]!
+    let active = activeRows[a]
+    let inactive = inactiveRows[i]
+    while (active !== undefined && inactive !== undefined) {
+      if (compare(active, inactive) < 0) {
+        merged[out++] = active
+        active = activeRows[++a]
+      } else {
+        merged[out++] = inactive
+        inactive = inactiveRows[++i]
+      }
     }
+    // One list is spent: the rest of the other follows in its order.
+    for (; active !== undefined; active = activeRows[++a]) merged[out++] = active
+    for (; inactive !== undefined; inactive = inactiveRows[++i]) merged[out++] = inactive
     return merged
   }
 

@@ -17,9 +17,10 @@ const none: ReadonlyArray<never> = Object.freeze([])
 
 /**
  * One page of `items`: a slice when there is no predicate, else one scan that
- * keeps only the page (and its tied neighbours, with `tied`).
+ * keeps only the page (and its tied neighbours, with `tied`). Items are never
+ * nullish, so `undefined` stands for an item that is not there.
  */
-export const select = <A>(
+export const select = <A extends {}>(
   items: ReadonlyArray<A>,
   predicate: ((item: A) => boolean) | undefined,
   offset: number,
@@ -29,11 +30,15 @@ export const select = <A>(
   if (predicate === undefined) {
     const end = Math.min(offset + limit, items.length)
     const rows = items.slice(offset, end)
-    if (tied === undefined || rows.length === 0) return { rows, total: items.length, before: none, after: none }
+    const first = rows[0]
+    const last = rows[rows.length - 1]
+    if (tied === undefined || first === undefined || last === undefined) {
+      return { rows, total: items.length, before: none, after: none }
+    }
     let from = offset
-    while (from > 0 && tied(items[from - 1]!, rows[0]!)) from--
+    for (let item = items[from - 1]; item !== undefined && tied(item, first); item = items[from - 1]) from--
     let to = end
-    while (to < items.length && tied(items[to]!, rows[rows.length - 1]!)) to++
+    for (let item = items[to]; item !== undefined && tied(item, last); item = items[to]) to++
     return { rows, total: items.length, before: items.slice(from, offset), after: items.slice(end, to) }
   }
   const rows: Array<A> = []
@@ -41,23 +46,29 @@ export const select = <A>(
   const after: Array<A> = []
   let afterOpen = tied !== undefined
   let total = 0
+  // The last matching item before the page, and the page's last row: what a next item may be tied with.
+  let lastBefore: A | undefined
+  let lastRow: A | undefined
   for (const item of items) {
     if (!predicate(item)) continue
     if (total < offset) {
       if (tied !== undefined) {
         // Only the last run of tied items before the page can touch it.
-        if (before.length > 0 && !tied(before[before.length - 1]!, item)) before.length = 0
+        if (lastBefore !== undefined && !tied(lastBefore, item)) before.length = 0
         before.push(item)
+        lastBefore = item
       }
     } else if (rows.length < limit) {
       rows.push(item)
+      lastRow = item
     } else if (afterOpen) {
-      if (tied!(rows[rows.length - 1]!, item)) after.push(item)
+      if (tied !== undefined && lastRow !== undefined && tied(lastRow, item)) after.push(item)
       else afterOpen = false
     }
     total++
   }
-  const touching = rows.length > 0 && before.length > 0 && tied!(before[before.length - 1]!, rows[0]!)
+  const first = rows[0]
+  const touching = tied !== undefined && first !== undefined && lastBefore !== undefined && tied(lastBefore, first)
   return { rows, total, before: touching ? before : none, after }
 }
 

@@ -1,3 +1,5 @@
+import type { NonEmptyReadonlyArray } from "effect/Array"
+
 /**
  * The platforms the mock knows: connections are generated on them and the
  * available-connectors catalogue lists them. Earlier entries are more common.
@@ -20,7 +22,7 @@ const platform = (
   oauth = true
 ): Platform => ({ platform, title, description, category, platformVersion, oauth })
 
-export const all: ReadonlyArray<Platform> = [
+export const all: NonEmptyReadonlyArray<Platform> = [
   platform("stripe", "Stripe", "Payments", "Financial infrastructure to accept payments and manage businesses online", "1.0.0", false),
   platform("slack", "Slack", "Communication", "Team messaging, channels and workflow automation"),
   platform("gmail", "Gmail", "Email", "Email from Google: send, read and organise messages"),

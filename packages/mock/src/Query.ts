@@ -84,8 +84,11 @@ const paging = (params: URLSearchParams, pageCap: PageCap.Settings): Either.Eith
 const documented = new Set(["key", "platformVersion", "name", "identityType", "identity", "platform", "tags", "active", "limit", "page"])
 
 /** Every other parameter (its first value, empty included) filters on the field of that name. */
-const otherFields = (params: URLSearchParams): ReadonlyArray<readonly [string, string]> =>
-  Array.from(new Set(params.keys()), (name) => [name, params.get(name)!] as const).filter(([name]) => !documented.has(name))
+const otherFields = (params: URLSearchParams): ReadonlyArray<readonly [string, string]> => {
+  const first = new Map<string, string>()
+  for (const [name, value] of params) if (!documented.has(name) && !first.has(name)) first.set(name, value)
+  return Array.from(first)
+}
 
 /**
  * The ten documented parameters of `GET /v1/vault/connections`; any other one is an

@@ -1,3 +1,4 @@
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Ascii from "./Ascii.js"
 
 /**
@@ -9,7 +10,7 @@ export interface Random {
   readonly next: () => number
   /** An integer in [0, bound). */
   readonly int: (bound: number) => number
-  readonly pick: <A>(items: ReadonlyArray<A>) => A
+  readonly pick: <A>(items: NonEmptyReadonlyArray<A>) => A
   /** `chars` lowercase hex digits, a multiple of 8. */
   readonly hex: (chars: number) => string
   /** A version-4 shaped UUID. */
@@ -43,12 +44,18 @@ export const make = (seed: number): Random => {
   return {
     next,
     int,
-    pick: (items) => items[int(items.length)]!,
+    pick: (items) => at(items, next()),
     hex: (chars) => Ascii.hex(words(chars / 8)),
     uuid: () => {
-      const [a, b, c, d] = words(4)
+      const a = uint32()
+      const b = uint32()
+      const c = uint32()
+      const d = uint32()
       // Version 4 in the third group, variant 10xx in the fourth.
-      return Ascii.hex([a!, (b! & 0xffff0fff) | 0x4000, (c! & 0x3fffffff) | 0x80000000, d!], [8, 12, 16, 20])
+      return Ascii.hex([a, (b & 0xffff0fff) | 0x4000, (c & 0x3fffffff) | 0x80000000, d], [8, 12, 16, 20])
     }
   }
 }
+
+/** The item `fraction` (in [0, 1)) of the way through `items`; the first one stands in for an index the type cannot rule out. */
+export const at = <A>(items: NonEmptyReadonlyArray<A>, fraction: number): A => items[Math.floor(fraction * items.length)] ?? items[0]

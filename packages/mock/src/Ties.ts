@@ -16,14 +16,26 @@ export const shuffled = (
 ): ReadonlyArray<Connection> => {
   const rows = [...selection.before, ...selection.rows, ...selection.after]
   let start = 0
+  let first = rows[0]
   for (let end = 1; end <= rows.length; end++) {
-    if (end < rows.length && tied(rows[start]!, rows[end]!)) continue
-    // Fisher-Yates over rows[start, end).
-    for (let i = end - 1; i > start; i--) {
-      const j = start + random.int(i - start + 1)
-      ;[rows[i], rows[j]] = [rows[j]!, rows[i]!]
-    }
+    const row = rows[end]
+    if (first !== undefined && row !== undefined && tied(first, row)) continue
+    shuffle(rows, start, end, random)
     start = end
+    first = row
   }
   return rows.slice(selection.before.length, selection.before.length + selection.rows.length)
+}
+
+/** Fisher-Yates over `rows[start, end)`, in place. */
+const shuffle = (rows: Array<Connection>, start: number, end: number, random: Random.Random): void => {
+  for (let i = end - 1; i > start; i--) {
+    const j = start + random.int(i - start + 1)
+    const a = rows[i]
+    const b = rows[j]
+    // Both indexes lie in the range; the check only tells the type so.
+    if (a === undefined || b === undefined) continue
+    rows[i] = b
+    rows[j] = a
+  }
 }

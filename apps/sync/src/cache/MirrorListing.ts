@@ -56,22 +56,41 @@ export const where = (source: string, params: ListConnectionsParams): Statement 
 /** The API's order: newest first, ties by id. */
 const ORDER = "ORDER BY c.created_at DESC, c.id ASC"
 
-/** How many connections `params` select. */
-export const count = (selection: Statement): Statement => ({ sql: `SELECT count(*) AS n ${selection.sql}`, args: selection.args })
+/**
+ * The text of one JSON array of `values` from the ordered subquery `p`, in its order (SQLite never flattens
+ * an ordered subquery into an aggregate): a page comes back as one value, since handing JavaScript a row
+ * at a time costs more than reading it.
+ */
+const jsonArray = (values: string) => `'[' || coalesce(group_concat(${values}, ','), '') || ']'`
 
-/** The raw JSON of one page of the selection. */
+/**
+ * One page of the selection and how many it selects, in one statement, so both come from the same
+ * committed state: `total`, and `rows`, the page's raw JSON as one array text.
+ */
 export const page = (selection: Statement, limit: number, page: number): Statement => ({
-  sql: `SELECT c.raw ${selection.sql} ${ORDER} LIMIT ? OFFSET ?`,
-  args: [...selection.args, limit, (page - 1) * limit]
+  sql: `SELECT (SELECT count(*) ${selection.sql}) AS total,
+    (SELECT ${jsonArray("p.raw")} FROM (SELECT c.raw ${selection.sql} ${ORDER} LIMIT ? OFFSET ?) p) AS rows`,
+  args: [...selection.args, ...selection.args, limit, (page - 1) * limit]
 })
 
-/** Every selected id, in the API's order: a stream reads its pages by id instead of by an offset rescanned each page. */
-export const ids = (selection: Statement): Statement => ({ sql: `SELECT c.id ${selection.sql} ${ORDER}`, args: selection.args })
+/**
+ * Every selected id, in the API's order, as one JSON array text: a stream reads its pages by id instead
+ * of by an offset rescanned each page.
+ */
+export const ids = (selection: Statement): Statement => ({
+  sql: `SELECT json_group_array(p.id) AS ids FROM (SELECT c.id ${selection.sql} ${ORDER}) p`,
+  args: selection.args
+})
 
-/** The raw JSON of the rows `ids` names, in that order; a row tombstoned since is left out. */
+/**
+ * The rows `ids` names, as one JSON array text of `[position in ids, raw JSON]`; a row tombstoned since
+ * is left out. CROSS JOIN keeps the ids the outer loop: with no statistics on `json_each`, SQLite may
+ * otherwise scan every connection once per id.
+ */
 export const rowsById = (source: string, ids: ReadonlyArray<string>): Statement => ({
-  sql: `SELECT c.raw FROM json_each(?) j JOIN connections c ON c.source = ? AND c.id = j.value
-    WHERE c.deleted_at IS NULL ORDER BY j.key`,
+  sql: `SELECT ${jsonArray("'[' || p.key || ',' || p.raw || ']'")} AS rows
+    FROM (SELECT j.key, c.raw FROM json_each(?) j CROSS JOIN connections c ON c.source = ? AND c.id = j.value
+      WHERE c.deleted_at IS NULL ORDER BY j.key) p`,
   args: [JSON.stringify(ids), source]
 })
 

@@ -1,4 +1,3 @@
-import type { Transaction } from "@libsql/client"
 import {
   type Connection,
   type ConnectionsPage,
@@ -25,6 +24,8 @@ export interface Options {
   readonly source?: string | undefined
   /** `limit` of each page a stream reads, as the live client's `pageSize`. Default 100. */
   readonly pageSize?: number | undefined
+  /** About how many rows a stream reads in one statement, in whole pages: fewer, less memory; more, fewer reads. Default 2000. */
+  readonly rowsPerRead?: number | undefined
 }
 
 /** Which sync the answers come from: its source, its run, and when it committed (ISO 8601). */
@@ -80,9 +81,7 @@ interface Unanswerable {
 }
 
 /** The latest sync of `source` (or of the only source), or what stops the mirror from answering. */
-const latestSync = async (tx: Transaction, source: string | undefined): Promise<Either.Either<Freshness, Unanswerable>> => {
-  const statement = Listing.lastSyncs(source)
-  const runs = (await tx.execute(statement)).rows
+const latestSync = (runs: ReadonlyArray<Record<string, unknown>>): Either.Either<Freshness, Unanswerable> => {
   if (runs.length === 1) {
     const [run] = runs
     return Either.right({ source: String(run!.source), runId: Number(run!.run_id), committedAt: String(run!.finished_at) })
@@ -106,28 +105,22 @@ const notAnswerable = (
     )
 
 /**
- * Runs `read` in one read transaction after finding the sync it answers from, so a page's rows and its
- * `total` come from the same committed state.
+ * The rows of `read`, one statement, after finding the sync it answers from. Each answer is one statement
+ * (a page and its `total` included), so it comes from one committed state with no transaction around it.
  */
-const readMirror = <A>(
+const readMirror = (
   db: Database,
   operation: Operation,
   source: string | undefined,
-  read: (tx: Transaction, freshness: Freshness) => Promise<A>
-): Effect.Effect<{ readonly freshness: Freshness; readonly value: A }, PicaMirrorError> =>
-  db.readOnly(`mirror ${operation}`, async (tx): Promise<Either.Either<{ freshness: Freshness; value: A }, Unanswerable>> => {
-    const sync = await latestSync(tx, source)
-    return Either.isLeft(sync)
-      ? Either.left(sync.left)
-      : Either.right({ freshness: sync.right, value: await read(tx, sync.right) })
-  }).pipe(
-    Effect.mapError(databaseError(operation)),
-    Effect.flatMap((answer) =>
-      Either.isLeft(answer) ? Effect.fail(notAnswerable(operation, source, answer.left)) : Effect.succeed(answer.right)
-    )
-  )
-
-const rawRows = (rows: ReadonlyArray<Record<string, unknown>>): Array<unknown> => rows.map((row) => JSON.parse(String(row.raw)))
+  read: (freshness: Freshness) => Listing.Statement | undefined
+): Effect.Effect<{ readonly freshness: Freshness; readonly rows: ReadonlyArray<Record<string, unknown>> }, PicaMirrorError> =>
+  Effect.gen(function*() {
+    const sync = latestSync(yield* Effect.mapError(db.execute(`mirror ${operation}`, Listing.lastSyncs(source)), databaseError(operation)))
+    if (Either.isLeft(sync)) return yield* notAnswerable(operation, source, sync.left)
+    const statement = read(sync.right)
+    const rows = statement === undefined ? [] : yield* Effect.mapError(db.execute(`mirror ${operation}`, statement), databaseError(operation))
+    return { freshness: sync.right, rows }
+  })
 
 /** A page rebuilt from stored raw rows by the live client's own reader: the same rows, and the same unreadable ones. */
 const pageOf = (
@@ -157,40 +150,48 @@ const readOnly = (operation: Operation) =>
  */
 export const makeWith = (db: Database, source: () => string | undefined, options: Options = {}): PicaClientService => {
   const pageSize = options.pageSize ?? 100
+  const rowsPerRead = options.rowsPerRead ?? 2000
 
   const listConnections = Effect.fn("MirrorPicaClient.listConnections")(function*(params: ListConnectionsParams = {}) {
     yield* checkParams(params)
     const limit = params.limit ?? 20
     const page = params.page ?? 1
-    const { value } = yield* readMirror(db, "listConnections", source(), async (tx, freshness) => {
-      const selection = Listing.where(freshness.source, params)
-      const [counted] = (await tx.execute(Listing.count(selection))).rows
-      const rows = (await tx.execute(Listing.page(selection, limit, page))).rows
-      return { total: Number(counted!.n), raws: rawRows(rows) }
-    })
-    return yield* pageOf(value.raws, value.total, limit, page)
+    const { rows: [found] } = yield* readMirror(db, "listConnections", source(), (freshness) =>
+      Listing.page(Listing.where(freshness.source, params), limit, page))
+    return yield* pageOf(JSON.parse(String(found!.rows)), Number(found!.total), limit, page)
   })
 
   const streamPages = (params: ListConnectionsParams = {}) =>
     Stream.unwrap(Effect.gen(function*() {
       yield* checkParams(params)
       const limit = params.limit ?? pageSize
-      const { freshness, value: ids } = yield* readMirror(
-        db,
-        "streamPages",
-        source(),
-        async (tx, freshness) => (await tx.execute(Listing.ids(Listing.where(freshness.source, params)))).rows.map((row) => String(row.id))
-      )
-      const fetchPage = (page: number) => {
-        const slice = ids.slice((page - 1) * limit, page * limit)
-        if (slice.length === 0) return Effect.suspend(() => pageOf([], ids.length, limit, page))
-        const statement = Listing.rowsById(freshness.source, slice)
-        return db.query("mirror streamPages", (orm) => orm.$client.execute(statement)).pipe(
-          Effect.mapError(databaseError("streamPages")),
-          Effect.flatMap((result) => pageOf(rawRows(result.rows), ids.length, limit, page))
-        )
+      const first = params.page ?? 1
+      const { freshness, rows: [found] } = yield* readMirror(db, "streamPages", source(), (freshness) =>
+        Listing.ids(Listing.where(freshness.source, params)))
+      const ids: ReadonlyArray<string> = JSON.parse(String(found!.ids))
+      const pagesPerRead = Math.max(1, Math.floor(rowsPerRead / limit))
+      let read: { readonly first: number; readonly pages: ReadonlyArray<Array<unknown>> } | undefined
+      /** The raw rows of pages `from` to `from + pagesPerRead - 1`, in one statement. */
+      const readPages = (from: number) => {
+        const start = (from - 1) * limit
+        const statement = Listing.rowsById(freshness.source, ids.slice(start, start + pagesPerRead * limit))
+        return Effect.map(db.execute("mirror streamPages", statement), ([rows]) => {
+          const pages = Array.from({ length: pagesPerRead }, (): Array<unknown> => [])
+          for (const [position, raw] of JSON.parse(String(rows!.rows)) as Array<[number, unknown]>) {
+            pages[Math.floor(position / limit)]!.push(raw)
+          }
+          return { first: from, pages }
+        })
       }
-      return paginate(fetchPage, params.page ?? 1)
+      const fetchPage = (page: number) =>
+        Effect.gen(function*() {
+          if ((page - 1) * limit >= ids.length) return yield* pageOf([], ids.length, limit, page)
+          if (read === undefined || page < read.first || page >= read.first + pagesPerRead) {
+            read = yield* Effect.mapError(readPages(page), databaseError("streamPages"))
+          }
+          return yield* pageOf(read.pages[page - read.first]!, ids.length, limit, page)
+        })
+      return paginate(fetchPage, first)
     })).pipe(Stream.withSpan("MirrorPicaClient.streamPages"))
 
   const streamConnections = (params?: ListConnectionsParams) =>
@@ -207,8 +208,8 @@ export const makeWith = (db: Database, source: () => string | undefined, options
     if (id.trim() === "") {
       return yield* new PicaBadRequestError({ method: "GET", url: ONE_URL, attempts: 0, field: "id", reason: "the id is empty" })
     }
-    const { value: rows } = yield* readMirror(db, "getConnection", source(), async (tx, freshness) =>
-      rawRows((await tx.execute(Listing.byId(freshness.source, id))).rows))
+    const { rows: found } = yield* readMirror(db, "getConnection", source(), (freshness) => Listing.byId(freshness.source, id))
+    const rows = found.map((row) => JSON.parse(String(row.raw)))
     if (rows.length === 0) return yield* new PicaNotFoundError({ method: "GET", url, attempts: 0 })
     const { rows: [connection], unreadable: [unreadable] } = yield* pageOf(rows, 1, 1, 1)
     if (connection !== undefined) return connection as Connection
@@ -237,7 +238,7 @@ export const layer = (options: Options = {}): Layer.Layer<PicaClient, never, Mir
 
 /** Which sync the mirror's answers for `options.source` (default the only source) come from, and when it committed. */
 export const freshness = (options: Pick<Options, "source"> = {}): Effect.Effect<Freshness, PicaMirrorError, MirrorDatabase> =>
-  Effect.flatMap(MirrorDatabase, (db) => readMirror(db, "freshness", options.source, async () => undefined)).pipe(
+  Effect.flatMap(MirrorDatabase, (db) => readMirror(db, "freshness", options.source, () => undefined)).pipe(
     Effect.map(({ freshness }) => freshness),
     Effect.withSpan("MirrorPicaClient.freshness")
   )

@@ -3,7 +3,7 @@ import * as path from "node:path"
 /** The file behind a `file:` URL, or undefined for a remote database. */
 export const localPath = (url: string): string | undefined =>
   url.startsWith("file:")
-    ? path.resolve(decodeURIComponent(url.slice("file:".length).replace(/^\/\/(localhost)?(?=\/)/, "").split("?")[0]!))
+    ? path.resolve(decodeURIComponent(url.slice("file:".length).replace(/^\/\/(localhost)?(?=\/)/, "").replace(/\?.*$/s, "")))
     : undefined
 
 /**

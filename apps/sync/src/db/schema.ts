@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm"
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core"
+import { index, integer, primaryKey, type SQLiteColumn, sqliteTable, text } from "drizzle-orm/sqlite-core"
 
 // Instants are ISO 8601 text, so SQL reads and compares them naturally.
 
@@ -32,6 +32,12 @@ const connectionColumns = () => ({
   deletedAt: text("deleted_at")
 })
 
+type ListingColumns = Record<"source" | "active" | "deletedAt" | "createdAt" | "id", SQLiteColumn>
+
+/** A listing filtered on `column`: its count, and its page in the API's order, from the index alone. */
+const listingIndex = (name: string, table: ListingColumns, column: SQLiteColumn) =>
+  index(name).on(table.source, column, table.active, table.deletedAt, sql`${table.createdAt} DESC`, table.id)
+
 /**
  * One row per connection and source. Typed columns are extracted from `raw`, the row as the API
  * sent it (unknown fields included); the API may leave out or null any field but `id` and `key`,
@@ -46,19 +52,14 @@ export const connections = sqliteTable(
   },
   (table) => [
     primaryKey({ columns: [table.source, table.id] }),
-    index("connections_platform_idx").on(table.source, table.platform),
-    // Covers every lookup a sync makes by id (is this content new? which live rows went unseen?) without reading the raw JSON.
-    index("connections_sync_idx").on(table.source, table.id, table.contentHash, table.deletedAt),
-    // A listing's count, and its page in the API's order, from the index alone (`MirrorPicaClient`): unfiltered, and by platform.
+    // Covers every lookup a sync makes by id (is this content new? which live rows went unseen?) without reading the raw
+    // JSON, and a tag listing's check of each tagged connection (`MirrorPicaClient`).
+    index("connections_sync_idx").on(table.source, table.id, table.contentHash, table.deletedAt, table.active),
+    // A listing's count, and its page in the API's order, from the index alone (`MirrorPicaClient`): unfiltered, by
+    // platform (which also serves any lookup by platform), and by identity type.
     index("connections_listing_idx").on(table.source, table.active, table.deletedAt, sql`${table.createdAt} DESC`, table.id),
-    index("connections_platform_listing_idx").on(
-      table.source,
-      table.platform,
-      table.active,
-      table.deletedAt,
-      sql`${table.createdAt} DESC`,
-      table.id
-    ),
+    listingIndex("connections_platform_listing_idx", table, table.platform),
+    listingIndex("connections_identity_type_listing_idx", table, table.identityType),
     // Covers the read commands' counts of live connections (by state, environment, platform, active) and the unhealthy ones.
     index("connections_live_idx").on(
       table.source,
@@ -82,7 +83,8 @@ export const connectionTags = sqliteTable(
   },
   (table) => [
     primaryKey({ columns: [table.source, table.connectionId, table.tag] }),
-    index("connection_tags_tag_idx").on(table.source, table.tag)
+    // With the connection's id, so a tag listing finds its connections from the index alone.
+    index("connection_tags_tag_idx").on(table.source, table.tag, table.connectionId)
   ]
 )
 

@@ -111,13 +111,16 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
         assert.isAtMost(request.events.length, 100)
       }
       const [target] = [...truth.keys()]
-      yield* mock.update(target!, { name: "renamed" })
+      assert.isDefined(target)
+      yield* mock.update(target, { name: "renamed" })
       const second = yield* run(["sync"], env)
       assert.strictEqual(second.exit, 0, second.cli.stderr())
       const updated = events(receiver.received).slice(inserted.length)
       assert.strictEqual(updated.length, 1)
-      assert.include(updated[0], { kind: "updated", connection_id: target, run_id: 2 })
-      assert.deepStrictEqual(updated[0]!.changed_fields!.name!.new, "renamed")
+      const [update] = updated
+      assert.isDefined(update)
+      assert.include(update, { kind: "updated", connection_id: target, run_id: 2 })
+      assert.deepStrictEqual(update.changed_fields?.name?.new, "renamed")
       const requests = receiver.received.length
       const third = yield* run(["sync"], env)
       assert.strictEqual(third.exit, 0, third.cli.stderr())

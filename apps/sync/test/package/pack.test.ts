@@ -125,7 +125,7 @@ describe("the packed packages, installed with npm alone", () => {
     assert.notInclude(JSON.stringify(pkg.exports), "@picasync/source")
     assert.strictEqual(pkg.engines.node, ">=20.19")
     assert.strictEqual(pkg.license, "MIT")
-    for (const file of ["LICENSE", "README.md", "dist/bin.js", "dist/cli.cjs", "dist/index.js", "dist/index.d.ts", "drizzle/meta/_journal.json"]) {
+    for (const file of ["LICENSE", "README.md", "dist/bin.js", "dist/cli.cjs", "dist/readers.cjs", "dist/index.js", "dist/index.d.ts", "drizzle/meta/_journal.json"]) {
       assert.isTrue(existsSync(join(installed, file)), file)
     }
     // Only the bundles are JavaScript; the CLI's sources and declarations stay out.
@@ -154,7 +154,7 @@ describe("the packed packages, installed with npm alone", () => {
       // The bundled CLI (not the bin's shortcut) reads the same package.json.
       assert.include((await picasync(["sync", "--help"])).stdout, `picasync ${version}\n`)
 
-      // The CLI's code cache, one per command (each holds what its command compiled): written by its first run and
+      // The CLI's code cache, one per bundle and command (each holds what its command compiled): written by its first run and
       // taken by the next; an earlier build's is removed; a directory that cannot be used costs nothing.
       const cache = { PICASYNC_CACHE_DIR: join(dir, "cache") }
       mkdirSync(cache.PICASYNC_CACHE_DIR)
@@ -167,7 +167,7 @@ describe("the packed packages, installed with npm alone", () => {
       const cached = readdirSync(cache.PICASYNC_CACHE_DIR).sort()
       assert.lengthOf(cached, 2)
       assert.match(cached[0]!, new RegExp(`^cli-v${major}\\.[\\d.]+-x64-\\d+-demo\\.v8cache$`))
-      assert.match(cached[1]!, new RegExp(`^cli-v${major}\\.[\\d.]+-x64-\\d+-query\\.v8cache$`))
+      assert.match(cached[1]!, new RegExp(`^readers-v${major}\\.[\\d.]+-x64-\\d+-query\\.v8cache$`))
       assert.deepStrictEqual(JSON.parse((await picasync(query, cache)).stdout), [{ runs: 2 }])
       assert.deepStrictEqual(readdirSync(cache.PICASYNC_CACHE_DIR).sort(), cached)
       assert.deepStrictEqual(JSON.parse((await picasync(query, { PICASYNC_CACHE_DIR: join(dir, "demo.db") })).stdout), [{ runs: 2 }])
@@ -236,7 +236,7 @@ describe("the packed packages, installed with npm alone", () => {
       const start = /^======== Resolving module '(.+)' from '(.+)'\. ========$/.exec(line)
       if (start) pending = { module: start[1]!, from: start[2]! }
       const end = /^======== Module name '(.+)' was (successfully resolved|not resolved)/.exec(line)
-      if (end && pending?.module === end[1] && pending.from.includes("/node_modules/@picasync/")) {
+      if (end && pending !== undefined && pending.module === end[1] && pending.from.includes("/node_modules/@picasync/")) {
         ours.push({ ...pending, resolved: end[2] === "successfully resolved" })
       }
     }

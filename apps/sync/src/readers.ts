@@ -1,0 +1,4 @@
+import { main } from "./cli/Readers.js"
+import { runMain } from "./cli/Runner.js"
+
+runMain(main)
