@@ -42,16 +42,13 @@ const objectMaker = (columns: ReadonlyArray<string>) =>
     ? (row: Row) => Object.fromEntries(columns.map((column, i) => [column, jsonValue(row[i] ?? null)]))
     : (row: Row) => {
       const object: Record<string, unknown> = {}
-      for (let i = 0; i < columns.length; i++) object[columns[i]!] = jsonValue(row[i] ?? null)
+      let i = 0
+      for (const column of columns) object[column] = jsonValue(row[i++] ?? null)
       return object
     }
 
-/** Plain text of a cell, as CSV and tables show it; `null` stays `null` for the caller to render. */
-const text = (cell: Cell): string | null => {
-  if (cell === null) return null
-  if (isBytes(cell)) return base64(cell)
-  return String(cell)
-}
+/** Plain text of a cell, as CSV and tables show it; each renders `null` its own way. */
+const text = (cell: Exclude<Cell, null>): string => (isBytes(cell) ? base64(cell) : String(cell))
 
 const needsQuotes = /[",\r\n]/
 
@@ -112,6 +109,9 @@ export interface TableOptions {
 
 export const NULL_MARK = "NULL"
 
+/** A cell as a table shows it, before it is fitted to its column. */
+const tableText = (cell: Cell | undefined) => (cell === undefined || cell === null ? NULL_MARK : text(cell))
+
 /** Rows whose widths size a table's columns, unless told otherwise. */
 const TABLE_WINDOW = 1000
 
@@ -155,6 +155,15 @@ export interface Renderer {
   readonly end: () => Uint8Array
 }
 
+/** A table's column: its name, its header as shown, and what the rows of the window made of it. */
+interface Column {
+  readonly name: string
+  readonly header: string
+  /** Right-aligned: each value in the window was a number or NULL. */
+  numeric: boolean
+  width: number
+}
+
 /**
  * An aligned table. Column widths and alignment come from the first `window` rows, held until then:
  * memory stays bounded, and a later value wider than its column is printed whole with a note at the end.
@@ -162,44 +171,52 @@ export interface Renderer {
 const table = (columns: ReadonlyArray<string>, options: TableOptions): Renderer => {
   const max = Math.max(4, options.maxWidth ?? 48)
   const window = options.window ?? TABLE_WINDOW
-  const header = columns.map((column) => fit(column, max))
-  const numeric = columns.map(() => true)
+  const layout: ReadonlyArray<Column> = columns.map((name) => {
+    const header = fit(name, max)
+    return { name, header, numeric: true, width: width(header) }
+  })
   const out = new Bytes()
   let held: Array<Array<string>> | undefined = []
-  let widths: Array<number> = []
   let count = 0
   const wider = new Set<string>()
+  /** One line of `cells`, one a column; a cell missing shows blank. */
   const line = (cells: ReadonlyArray<string>) => {
     let text = ""
-    for (let i = 0; i < cells.length; i++) {
-      const cell = cells[i]!
-      const room = widths[i]! - width(cell)
-      if (room < 0) wider.add(columns[i]!)
+    let i = 0
+    for (const column of layout) {
+      const cell = cells[i] ?? ""
+      const room = column.width - width(cell)
+      if (room < 0) wider.add(column.name)
       const pad = " ".repeat(Math.max(0, room))
-      text += `${i === 0 ? "" : "  "}${numeric[i] ? pad + cell : cell + pad}`
+      text += `${i === 0 ? "" : "  "}${column.numeric ? pad + cell : cell + pad}`
+      i++
     }
     out.text(`${text.trimEnd()}\n`)
   }
   /** The header, the rule and the rows held, once the window is full or the rows ended. */
   const start = (rows: ReadonlyArray<ReadonlyArray<string>>) => {
-    if (rows.length === 0) numeric.fill(false)
-    widths = header.map((column, i) => rows.reduce((widest, row) => Math.max(widest, width(row[i]!)), width(column)))
-    line(header)
-    out.text(`${widths.map((w) => "─".repeat(w)).join("  ")}\n`)
+    if (rows.length === 0) for (const column of layout) column.numeric = false
+    for (const row of rows) {
+      let i = 0
+      for (const column of layout) column.width = Math.max(column.width, width(row[i++] ?? ""))
+    }
+    line(layout.map((column) => column.header))
+    out.text(`${layout.map((column) => "─".repeat(column.width)).join("  ")}\n`)
     rows.forEach(line)
   }
   return {
     rows: (rows) => {
       for (const row of rows) {
         count++
-        const shown = columns.map((_, i) => fit(text(row[i] ?? null) ?? NULL_MARK, max))
+        const shown = columns.map((_, i) => fit(tableText(row[i]), max))
         if (held === undefined) {
           line(shown)
           continue
         }
-        for (let i = 0; i < columns.length; i++) {
-          const cell = row[i] ?? null
-          numeric[i] = numeric[i]! && (cell === null || typeof cell === "number" || typeof cell === "bigint")
+        let i = 0
+        for (const column of layout) {
+          const cell = row[i++] ?? null
+          column.numeric &&= cell === null || typeof cell === "number" || typeof cell === "bigint"
         }
         held.push(shown)
         if (held.length === window) {
@@ -272,7 +289,7 @@ const csv = (columns: ReadonlyArray<string>): Renderer => {
         for (let i = 0; i < columns.length; i++) {
           if (i > 0) out.byte(0x2c)
           const cell = row[i] ?? null
-          if (cell !== null) out.csvField(typeof cell === "string" ? cell : text(cell)!)
+          if (cell !== null) out.csvField(typeof cell === "string" ? cell : text(cell))
         }
         endLine()
       }
