@@ -1,3 +1,6 @@
+import { Bytes } from "./Bytes.js"
+import { fit, width } from "./TerminalWidth.js"
+
 /** A value as libSQL returns it. */
 export type Cell = null | string | number | bigint | boolean | ArrayBuffer | Uint8Array
 
@@ -50,56 +53,6 @@ const objectMaker = (columns: ReadonlyArray<string>) =>
 /** Plain text of a cell, as CSV and tables show it; each renders `null` its own way. */
 const text = (cell: Exclude<Cell, null>): string => (isBytes(cell) ? base64(cell) : String(cell))
 
-const needsQuotes = /[",\r\n]/
-
-const QUOTE = 0x22
-
-/**
- * Output bytes gathered in one buffer as UTF-8, each piece encoded once where it lands: joining a batch's
- * thousands of small strings and encoding the result costs more than making them.
- */
-class Bytes {
-  private buffer = Buffer.allocUnsafe(64 * 1024)
-  private length = 0
-
-  /** Room for `bytes` more: UTF-8 takes at most three bytes a UTF-16 code unit. */
-  private room(bytes: number) {
-    if (this.length + bytes <= this.buffer.length) return
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
-    this.buffer.copy(grown, 0, 0, this.length)
-    this.buffer = grown
-  }
-
-  text(value: string) {
-    this.room(value.length * 3)
-    this.length += this.buffer.write(value, this.length, "utf8")
-  }
-
-  byte(value: number) {
-    this.room(1)
-    this.buffer[this.length++] = value
-  }
-
-  /** A CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a quote or a line break. */
-  csvField(value: string) {
-    if (!needsQuotes.test(value)) return this.text(value)
-    this.byte(QUOTE)
-    this.text(value.replaceAll("\"", "\"\""))
-    this.byte(QUOTE)
-  }
-
-  /**
-   * The bytes gathered since the last `take`, in the buffer itself: they are good until the next bytes
-   * are gathered, so one buffer serves the whole output (one fresh buffer a batch would pile up outside
-   * the heap, where the collector sees it late).
-   */
-  take(): Uint8Array {
-    const taken = this.buffer.subarray(0, this.length)
-    this.length = 0
-    return taken
-  }
-}
-
 export interface TableOptions {
   /** Longer cells are cut to this many characters, ending in an ellipsis. */
   readonly maxWidth?: number
@@ -114,35 +67,6 @@ const tableText = (cell: Cell | undefined) => (cell === undefined || cell === nu
 
 /** Rows whose widths size a table's columns, unless told otherwise. */
 const TABLE_WINDOW = 1000
-
-/** East Asian wide and emoji code points take two terminal columns. */
-const isWide = (code: number) =>
-  (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) ||
-  (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) ||
-  (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) || (code >= 0x20000 && code <= 0x3fffd)
-
-const charWidth = (char: string) => (isWide(char.codePointAt(0) ?? 0) ? 2 : 1)
-
-/** Text below U+1100 (surrogates included) is one column a character: its width is its length. */
-const mayHaveWide = /[\u1100-\uffff]/
-
-/** Terminal columns, so accented and CJK text lines up. */
-const width = (value: string) =>
-  mayHaveWide.test(value) ? [...value].reduce((sum, char) => sum + charWidth(char), 0) : value.length
-
-/** Cuts `value` to `max` columns, ending in an ellipsis; line breaks show as ⏎ to keep one row a line. */
-const fit = (value: string, max: number) => {
-  const flat = value.replace(/\r?\n/g, "⏎")
-  // ⏎ is one column: text that was narrow stays narrow.
-  if (!mayHaveWide.test(value)) return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`
-  if (width(flat) <= max) return flat
-  let out = ""
-  for (const char of flat) {
-    if (width(out) + charWidth(char) > max - 1) break
-    out += char
-  }
-  return `${out}…`
-}
 
 /**
  * Writes a result a batch of rows at a time, as the rows come, as UTF-8. The bytes each call returns
