@@ -112,7 +112,8 @@ export const daysBetween = (since: number, now: number): Array<string> => {
 
 /** The last moment of each day (now, for today), counted from the versions valid then, in one statement. */
 const inventoryByDay = async (tx: Transaction, source: string | null, days: ReadonlyArray<string>, now: number) => {
-  const moments = days.map((day) => new Date(Math.min(Date.parse(`${day}T23:59:59.999Z`), now)).toISOString())
+  const ends = days.map((day) => ({ day, at: new Date(Math.min(Date.parse(`${day}T23:59:59.999Z`), now)).toISOString() }))
+  const moments = ends.map(({ at }) => at)
   const [horizon] = (await tx.execute({
     sql: "SELECT max(since) AS since FROM history_horizons WHERE :source IS NULL OR source = :source",
     args: { source }
@@ -128,9 +129,9 @@ const inventoryByDay = async (tx: Transaction, source: string | null, days: Read
     args: [...moments, source, source]
   })).rows
   const byMoment = new Map(counted.map((row) => [String(row.at), row]))
-  return days.map((day, i): InventoryDay => {
-    const row = byMoment.get(moments[i]!)
-    const known = since !== null && moments[i]! >= since && row !== undefined
+  return ends.map(({ day, at }): InventoryDay => {
+    const row = byMoment.get(at)
+    const known = since !== null && at >= since && row !== undefined
     return {
       day,
       live: known ? Number(row.live) : null,

@@ -1,20 +1,17 @@
 import type { Count, SourcedRun } from "./ReadModel.js"
-import type { Report, ReportChange, StateChangeDay } from "./Report.js"
+import type { Report, ReportChange } from "./Report.js"
 import { changeLimit, runLimit, unhealthyLimit } from "./Report.js"
+import { barChart, stateChangeChart } from "./ReportCharts.js"
+import { style } from "./ReportStyle.js"
+import { escapeHtml, fmt, truncate } from "./ReportText.js"
+
+export { escapeHtml } from "./ReportText.js"
 
 /**
  * One self-contained HTML page of a `Report`: inline CSS, charts as inline SVG, no script, and a
  * Content-Security-Policy that lets it load nothing, so it opens the same from a file or a mail.
  * Every value from the mirror goes through `escapeHtml`, in text and attributes alike.
  */
-
-/** `&`, `<`, `>`, `"` and `'` as entities: safe in element text and in quoted attributes (HTML and SVG). */
-export const escapeHtml = (value: unknown): string =>
-  String(value ?? "").replace(/[&<>"']/g, (char) =>
-    char === "&" ? "&amp;" : char === "<" ? "&lt;" : char === ">" ? "&gt;" : char === '"' ? "&quot;" : "&#39;")
-
-const number = new Intl.NumberFormat("en-US")
-const fmt = (value: number) => number.format(value)
 
 /** A number a test or a reader can find: its text, with a stable `data-testid`. */
 const num = (testId: string, value: number) => `<span class="num" data-testid="${escapeHtml(testId)}">${fmt(value)}</span>`
@@ -63,62 +60,6 @@ const countTable = (title: string, counts: ReadonlyArray<Count>, prefix: string,
     [1, 2]
   )
 
-/** Horizontal bars, one a value, labelled; every label escaped. */
-export const barChart = (counts: ReadonlyArray<Count>, title: string) => {
-  if (counts.length === 0) return ""
-  const bar = 16
-  const gap = 6
-  const labelWidth = 150
-  const width = 720
-  const plot = width - labelWidth - 70
-  const max = Math.max(...counts.map((item) => item.connections), 1)
-  const height = counts.length * (bar + gap) + gap
-  const bars = counts.map((item, i) => {
-    const y = gap + i * (bar + gap)
-    const w = Math.max(1, Math.round((item.connections / max) * plot))
-    return `<g><title>${escapeHtml(`${item.value}: ${fmt(item.connections)}`)}</title>` +
-      `<text x="${labelWidth - 8}" y="${y + bar - 4}" text-anchor="end" class="label">${escapeHtml(truncate(item.value, 22))}</text>` +
-      `<rect x="${labelWidth}" y="${y}" width="${w}" height="${bar}" rx="2" class="bar"/>` +
-      `<text x="${labelWidth + w + 6}" y="${y + bar - 4}" class="value">${fmt(item.connections)}</text></g>`
-  })
-  return `<svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" class="chart">${
-    bars.join("")
-  }</svg>`
-}
-
-/** One column a day, stacked: changes towards a bad state (red) under changes back (green). */
-export const stateChangeChart = (days: ReadonlyArray<StateChangeDay>) => {
-  const width = 720
-  const height = 200
-  const left = 40
-  const bottom = 28
-  const top = 10
-  const plotHeight = height - bottom - top
-  const max = Math.max(...days.map((day) => day.worse + day.better), 1)
-  const step = (width - left - 10) / Math.max(days.length, 1)
-  const barWidth = Math.max(2, step * 0.7)
-  const y = (value: number) => top + plotHeight - (value / max) * plotHeight
-  const columns = days.map((day, i) => {
-    const x = left + i * step + (step - barWidth) / 2
-    const worseTop = y(day.worse)
-    const betterTop = y(day.worse + day.better)
-    const label = i % Math.ceil(days.length / 10) === 0 || i === days.length - 1
-      ? `<text x="${x + barWidth / 2}" y="${height - 10}" text-anchor="middle" class="axis">${escapeHtml(day.day.slice(5))}</text>`
-      : ""
-    return `<g><title>${escapeHtml(`${day.day}: ${day.worse} to a bad state, ${day.better} back`)}</title>` +
-      (day.worse > 0 ? `<rect x="${x}" y="${worseTop}" width="${barWidth}" height="${y(0) - worseTop}" class="worse"/>` : "") +
-      (day.better > 0 ? `<rect x="${x}" y="${betterTop}" width="${barWidth}" height="${worseTop - betterTop}" class="better"/>` : "") +
-      `</g>${label}`
-  })
-  return `<svg role="img" aria-label="State changes per day" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" class="chart">` +
-    `<line x1="${left}" y1="${y(0)}" x2="${width - 10}" y2="${y(0)}" class="axisline"/>` +
-    `<text x="${left - 6}" y="${y(max) + 4}" text-anchor="end" class="axis">${fmt(max)}</text>` +
-    `<text x="${left - 6}" y="${y(0) + 4}" text-anchor="end" class="axis">0</text>` +
-    columns.join("") + `</svg>`
-}
-
-const truncate = (value: string, length: number) => (value.length > length ? `${value.slice(0, length - 1)}…` : value)
-
 const shortJson = (value: unknown) => truncate(value === undefined ? "—" : JSON.stringify(value) ?? String(value), 60)
 
 const fields = (change: ReportChange) =>
@@ -149,39 +90,6 @@ const runRow = (run: SourcedRun) => [
   tag(run.status),
   run.error === null ? "" : `<span class="error">${escapeHtml(run.error)}</span>`
 ]
-
-const style = `
-:root{--fg:#1f2933;--muted:#616e7c;--line:#e4e7eb;--bg:#fff;--panel:#f8f9fb;--accent:#3b6fd8;--bad:#d64545;--warn:#e19b2b;--good:#2f9e6b}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
-main{max-width:1040px;margin:0 auto;padding:24px}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;padding-bottom:4px;border-bottom:1px solid var(--line)}
-h3{font-size:15px;margin:16px 0 6px}
-.meta{color:var(--muted);margin:0 0 16px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:16px 0}
-.card{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:12px}
-.card .num{display:block;font-size:26px;font-weight:600}
-.card .what{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.card.bad .num{color:var(--bad)}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px}
-table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:13px}
-th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-th{background:var(--panel);font-weight:600}
-.r{text-align:right;font-variant-numeric:tabular-nums}
-.chart{max-width:100%;height:auto;display:block;margin:8px 0}
-.chart .bar{fill:var(--accent)}.chart .worse{fill:var(--bad)}.chart .better{fill:var(--good)}
-.chart .label,.chart .value,.chart .axis{font-size:11px;fill:var(--fg)}.chart .axis{fill:var(--muted)}
-.chart .axisline{stroke:var(--line)}
-.tag{display:inline-block;padding:0 6px;border-radius:9px;background:var(--line);font-size:12px}
-.tag-failed,.tag-deleted{background:#fde2e2;color:#9b1c1c}.tag-degraded,.tag-interrupted,.tag-running{background:#fdf0d5;color:#8a5a00}
-.tag-unknown{background:#e6e6f0}.tag-operational,.tag-succeeded,.tag-inserted,.tag-restored{background:#dcf3e8;color:#1d6b47}
-.tag-updated{background:#e0e9fb;color:#23478f}
-.error{color:var(--bad)}.null,.empty{color:var(--muted)}.field{display:inline-block;margin-right:8px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
-.legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
-time,.id{white-space:nowrap}details summary{cursor:pointer;color:var(--accent);margin:4px 0}
-code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
-footer{margin-top:32px;color:var(--muted);font-size:12px}
-`
 
 /** The whole page. Pure: the same report gives the same bytes. */
 export const render = (report: Report): string => {

@@ -82,9 +82,9 @@ interface Unanswerable {
 
 /** The latest sync of `source` (or of the only source), or what stops the mirror from answering. */
 const latestSync = (runs: ReadonlyArray<Record<string, unknown>>): Either.Either<Freshness, Unanswerable> => {
-  if (runs.length === 1) {
-    const [run] = runs
-    return Either.right({ source: String(run!.source), runId: Number(run!.run_id), committedAt: String(run!.finished_at) })
+  const [run] = runs
+  if (run !== undefined && runs.length === 1) {
+    return Either.right({ source: String(run.source), runId: Number(run.run_id), committedAt: String(run.finished_at) })
   }
   return Either.left({ kind: runs.length === 0 ? "never-synced" : "several-sources", sources: runs.map((run) => String(run.source)) })
 }
@@ -103,6 +103,12 @@ const notAnswerable = (
         ? "no sync has committed to this mirror yet: run a sync first (picasync sync, or PicaSync.run)"
         : `no sync of source "${source}" has committed to this mirror yet: run one first (picasync sync --source ${source}, or PicaSync.run)`
     )
+
+/** The one row an aggregate (`count`, `json_group_array`) always answers: none is the database's fault. */
+const oneRow = (operation: Operation) => ([row]: ReadonlyArray<Record<string, unknown>>) =>
+  row === undefined
+    ? Effect.fail(mirrorError(operation, "database", "the mirror's database answered no row to an aggregate query: check the mirror's file"))
+    : Effect.succeed(row)
 
 /**
  * The rows of `read`, one statement, after finding the sync it answers from. Each answer is one statement
@@ -156,9 +162,10 @@ export const makeWith = (db: Database, source: () => string | undefined, options
     yield* checkParams(params)
     const limit = params.limit ?? 20
     const page = params.page ?? 1
-    const { rows: [found] } = yield* readMirror(db, "listConnections", source(), (freshness) =>
+    const { rows } = yield* readMirror(db, "listConnections", source(), (freshness) =>
       Listing.page(Listing.where(freshness.source, params), limit, page))
-    return yield* pageOf(JSON.parse(String(found!.rows)), Number(found!.total), limit, page)
+    const found = yield* oneRow("listConnections")(rows)
+    return yield* pageOf(JSON.parse(String(found.rows)), Number(found.total), limit, page)
   })
 
   const streamPages = (params: ListConnectionsParams = {}) =>
@@ -166,30 +173,35 @@ export const makeWith = (db: Database, source: () => string | undefined, options
       yield* checkParams(params)
       const limit = params.limit ?? pageSize
       const first = params.page ?? 1
-      const { freshness, rows: [found] } = yield* readMirror(db, "streamPages", source(), (freshness) =>
+      const { freshness, rows } = yield* readMirror(db, "streamPages", source(), (freshness) =>
         Listing.ids(Listing.where(freshness.source, params)))
-      const ids: ReadonlyArray<string> = JSON.parse(String(found!.ids))
+      const ids: ReadonlyArray<string> = JSON.parse(String((yield* oneRow("streamPages")(rows)).ids))
       const pagesPerRead = Math.max(1, Math.floor(rowsPerRead / limit))
-      let read: { readonly first: number; readonly pages: ReadonlyArray<Array<unknown>> } | undefined
-      /** The raw rows of pages `from` to `from + pagesPerRead - 1`, in one statement. */
+      let read: { readonly first: number; readonly pages: ReadonlyArray<Array<unknown> | undefined> } | undefined
+      /** The raw rows of pages `from` to `from + pagesPerRead - 1`, in one statement; a page with no live row stays a hole. */
       const readPages = (from: number) => {
         const start = (from - 1) * limit
         const statement = Listing.rowsById(freshness.source, ids.slice(start, start + pagesPerRead * limit))
-        return Effect.map(db.execute("mirror streamPages", statement), ([rows]) => {
-          const pages = Array.from({ length: pagesPerRead }, (): Array<unknown> => [])
-          for (const [position, raw] of JSON.parse(String(rows!.rows)) as Array<[number, unknown]>) {
-            pages[Math.floor(position / limit)]!.push(raw)
-          }
-          return { first: from, pages }
-        })
+        return db.execute("mirror streamPages", statement).pipe(
+          Effect.mapError(databaseError("streamPages")),
+          Effect.flatMap(oneRow("streamPages")),
+          Effect.map((found) => {
+            const pages: Array<Array<unknown> | undefined> = []
+            for (const [position, raw] of JSON.parse(String(found.rows)) as Array<[number, unknown]>) {
+              const page = (pages[Math.floor(position / limit)] ??= [])
+              page.push(raw)
+            }
+            return { first: from, pages }
+          })
+        )
       }
       const fetchPage = (page: number) =>
         Effect.gen(function*() {
           if ((page - 1) * limit >= ids.length) return yield* pageOf([], ids.length, limit, page)
           if (read === undefined || page < read.first || page >= read.first + pagesPerRead) {
-            read = yield* Effect.mapError(readPages(page), databaseError("streamPages"))
+            read = yield* readPages(page)
           }
-          return yield* pageOf(read.pages[page - read.first]!, ids.length, limit, page)
+          return yield* pageOf(read.pages[page - read.first] ?? [], ids.length, limit, page)
         })
       return paginate(fetchPage, first)
     })).pipe(Stream.withSpan("MirrorPicaClient.streamPages"))
@@ -214,8 +226,9 @@ export const makeWith = (db: Database, source: () => string | undefined, options
     const { rows: [connection], unreadable: [unreadable] } = yield* pageOf(rows, 1, 1, 1)
     if (connection !== undefined) return connection as Connection
     // The live client's path for a body that is the row itself.
-    const path = unreadable!.path.replace(/^rows\[0\]\.?/, "")
-    return yield* new PicaDecodeError({ method: "GET", url, attempts: 0, path: path === "" ? "body" : path, reason: unreadable!.reason })
+    const path = unreadable?.path.replace(/^rows\[0\]\.?/, "") ?? ""
+    const reason = unreadable?.reason ?? "the stored row is not a connection"
+    return yield* new PicaDecodeError({ method: "GET", url, attempts: 0, path: path === "" ? "body" : path, reason })
   })
 
   return {

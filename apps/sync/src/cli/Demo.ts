@@ -69,23 +69,20 @@ const resetDemoSource = Effect.fn("demo.reset")(function*() {
 /** Inserts, retags, deactivates and deletes a few connections, as users of the real API would. */
 const changeTheInventory = Effect.fn("demo.changeTheInventory")(function*(mock: MockPica.MockPicaServer) {
   const active = (yield* mock.inventory).filter((row) => row.active && Array.isArray(row.tags))
-  const [retag1, retag2, deactivate1, deactivate2, delete1, delete2] = active.slice(10, 16).map((row) => row.id)
-  const [fail1, fail2] = active.filter((row) => row.state === "operational").slice(0, 2).map((row) => row.id)
-  const [recover] = active.filter((row) => row.state === "degraded").map((row) => row.id)
+  const chosen = active.slice(10, 16)
+  const [retagged, deactivated, deleted] = [chosen.slice(0, 2), chosen.slice(2, 4), chosen.slice(4, 6)]
+  const failed = active.filter((row) => row.state === "operational").slice(0, 2)
+  const recovered = active.filter((row) => row.state === "degraded").slice(0, 1)
   yield* Effect.forEach([1, 2, 3], () => mock.insert({}))
-  for (const id of [retag1!, retag2!]) {
-    const row = (yield* mock.inventory).find((r) => r.id === id)!
-    yield* mock.update(id, { tags: [...(row.tags as Array<string>), "vip"] })
-  }
-  yield* mock.update(fail1!, { state: "failed" })
-  yield* mock.update(fail2!, { state: "failed" })
-  yield* mock.update(recover!, { state: "operational" })
-  yield* mock.deactivate(deactivate1!)
-  yield* mock.deactivate(deactivate2!)
-  yield* mock.remove(delete1!)
-  yield* mock.remove(delete2!)
+  // Inserting leaves the rows read above as they were, their tags included.
+  yield* Effect.forEach(retagged, (row) => mock.update(row.id, { tags: [...(row.tags as Array<string>), "vip"] }))
+  yield* Effect.forEach(failed, (row) => mock.update(row.id, { state: "failed" }))
+  yield* Effect.forEach(recovered, (row) => mock.update(row.id, { state: "operational" }))
+  yield* Effect.forEach(deactivated, (row) => mock.deactivate(row.id))
+  yield* Effect.forEach(deleted, (row) => mock.remove(row.id))
   yield* Console.log(
-    "Changed the mock: 3 connections created, 2 retagged, 2 failed, 1 recovered, 2 deactivated, 2 deleted.\n"
+    `Changed the mock: 3 connections created, ${retagged.length} retagged, ${failed.length} failed, ${recovered.length} recovered, ` +
+      `${deactivated.length} deactivated, ${deleted.length} deleted.\n`
   )
 }, Effect.orDie)
 

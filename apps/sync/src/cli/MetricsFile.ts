@@ -96,15 +96,14 @@ const render = (samples: ReadonlyArray<Sample>): string =>
 /** The samples of a file `render` wrote; anything else is skipped. */
 const parse = (text: string): ReadonlyArray<Sample> =>
   text.split("\n").flatMap((line) => {
-    const sample = /^([a-zA-Z_:][\w:]*)\{(.*)\} (\S+)$/.exec(line)
-    if (sample === null || Number.isNaN(Number(sample[3]))) return []
+    const [, name, pairs, value] = /^([a-zA-Z_:][\w:]*)\{(.*)\} (\S+)$/.exec(line) ?? []
+    if (name === undefined || pairs === undefined || value === undefined || Number.isNaN(Number(value))) return []
     const labels = Object.fromEntries(
-      [...sample[2]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [
-        key!,
-        value!.replace(/\\(.)/g, (_, char: string) => (char === "n" ? "\n" : char))
-      ])
+      [...pairs.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].flatMap(([, key, text]) =>
+        key === undefined || text === undefined ? [] : [[key, text.replace(/\\(.)/g, (_, char: string) => (char === "n" ? "\n" : char))]]
+      )
     )
-    return [{ name: sample[1]!, labels, value: Number(sample[3]) }]
+    return [{ name, labels, value: Number(value) }]
   })
 
 const changeKinds = ["inserted", "updated", "deleted", "restored", "unchanged"] as const

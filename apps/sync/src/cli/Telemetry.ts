@@ -46,7 +46,8 @@ const secretFlags = ["--db-auth-token"] as const
 const flagValues = (argv: ReadonlyArray<string>) =>
   argv.flatMap((arg, index) =>
     secretFlags.flatMap((flag) => {
-      if (arg === flag) return argv[index + 1] === undefined ? [] : [argv[index + 1]!]
+      const next = argv[index + 1]
+      if (arg === flag) return next === undefined ? [] : [next]
       return arg.startsWith(`${flag}=`) ? [arg.slice(flag.length + 1)] : []
     })
   )

@@ -25,8 +25,8 @@ const viewParts = /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?VIEW\s+(?:IF\s+NOT\s+EX
 const dependentViews = (views: ReadonlyArray<View>, names: ReadonlyArray<string>) => {
   const shadowed = new Set(names)
   const parsed = views.flatMap((view) => {
-    const parts = viewParts.exec(view.sql)
-    return parts === null ? [] : [{ name: view.name.toLowerCase(), head: parts[1]!, body: parts[2]!, words: new Set(tokens(parts[2]!)) }]
+    const [, head, body] = viewParts.exec(view.sql) ?? []
+    return head === undefined || body === undefined ? [] : [{ name: view.name.toLowerCase(), head, body, words: new Set(tokens(body)) }]
   })
   const chosen: Array<(typeof parsed)[number]> = []
   let grew = true
@@ -47,7 +47,7 @@ const dependentViews = (views: ReadonlyArray<View>, names: ReadonlyArray<string>
 const firstWordAt = (sql: string, from: number): number => {
   let i = from
   while (i < sql.length) {
-    if (/\s/.test(sql[i]!)) i++
+    if (/\s/.test(sql.charAt(i))) i++
     else if (sql.startsWith("--", i)) i = sql.indexOf("\n", i) === -1 ? sql.length : sql.indexOf("\n", i)
     else if (sql.startsWith("/*", i)) i = sql.indexOf("*/", i + 2) === -1 ? sql.length : sql.indexOf("*/", i + 2) + 2
     else return i

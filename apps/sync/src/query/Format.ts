@@ -1,3 +1,6 @@
+import { Bytes } from "./Bytes.js"
+import { fit, width } from "./TerminalWidth.js"
+
 /** A value as libSQL returns it. */
 export type Cell = null | string | number | bigint | boolean | ArrayBuffer | Uint8Array
 
@@ -42,66 +45,13 @@ const objectMaker = (columns: ReadonlyArray<string>) =>
     ? (row: Row) => Object.fromEntries(columns.map((column, i) => [column, jsonValue(row[i] ?? null)]))
     : (row: Row) => {
       const object: Record<string, unknown> = {}
-      for (let i = 0; i < columns.length; i++) object[columns[i]!] = jsonValue(row[i] ?? null)
+      let i = 0
+      for (const column of columns) object[column] = jsonValue(row[i++] ?? null)
       return object
     }
 
-/** Plain text of a cell, as CSV and tables show it; `null` stays `null` for the caller to render. */
-const text = (cell: Cell): string | null => {
-  if (cell === null) return null
-  if (isBytes(cell)) return base64(cell)
-  return String(cell)
-}
-
-const needsQuotes = /[",\r\n]/
-
-const QUOTE = 0x22
-
-/**
- * Output bytes gathered in one buffer as UTF-8, each piece encoded once where it lands: joining a batch's
- * thousands of small strings and encoding the result costs more than making them.
- */
-class Bytes {
-  private buffer = Buffer.allocUnsafe(64 * 1024)
-  private length = 0
-
-  /** Room for `bytes` more: UTF-8 takes at most three bytes a UTF-16 code unit. */
-  private room(bytes: number) {
-    if (this.length + bytes <= this.buffer.length) return
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
-    this.buffer.copy(grown, 0, 0, this.length)
-    this.buffer = grown
-  }
-
-  text(value: string) {
-    this.room(value.length * 3)
-    this.length += this.buffer.write(value, this.length, "utf8")
-  }
-
-  byte(value: number) {
-    this.room(1)
-    this.buffer[this.length++] = value
-  }
-
-  /** A CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a quote or a line break. */
-  csvField(value: string) {
-    if (!needsQuotes.test(value)) return this.text(value)
-    this.byte(QUOTE)
-    this.text(value.replaceAll("\"", "\"\""))
-    this.byte(QUOTE)
-  }
-
-  /**
-   * The bytes gathered since the last `take`, in the buffer itself: they are good until the next bytes
-   * are gathered, so one buffer serves the whole output (one fresh buffer a batch would pile up outside
-   * the heap, where the collector sees it late).
-   */
-  take(): Uint8Array {
-    const taken = this.buffer.subarray(0, this.length)
-    this.length = 0
-    return taken
-  }
-}
+/** Plain text of a cell, as CSV and tables show it; each renders `null` its own way. */
+const text = (cell: Exclude<Cell, null>): string => (isBytes(cell) ? base64(cell) : String(cell))
 
 export interface TableOptions {
   /** Longer cells are cut to this many characters, ending in an ellipsis. */
@@ -112,37 +62,11 @@ export interface TableOptions {
 
 export const NULL_MARK = "NULL"
 
+/** A cell as a table shows it, before it is fitted to its column. */
+const tableText = (cell: Cell | undefined) => (cell === undefined || cell === null ? NULL_MARK : text(cell))
+
 /** Rows whose widths size a table's columns, unless told otherwise. */
 const TABLE_WINDOW = 1000
-
-/** East Asian wide and emoji code points take two terminal columns. */
-const isWide = (code: number) =>
-  (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) ||
-  (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) ||
-  (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) || (code >= 0x20000 && code <= 0x3fffd)
-
-const charWidth = (char: string) => (isWide(char.codePointAt(0) ?? 0) ? 2 : 1)
-
-/** Text below U+1100 (surrogates included) is one column a character: its width is its length. */
-const mayHaveWide = /[\u1100-\uffff]/
-
-/** Terminal columns, so accented and CJK text lines up. */
-const width = (value: string) =>
-  mayHaveWide.test(value) ? [...value].reduce((sum, char) => sum + charWidth(char), 0) : value.length
-
-/** Cuts `value` to `max` columns, ending in an ellipsis; line breaks show as ⏎ to keep one row a line. */
-const fit = (value: string, max: number) => {
-  const flat = value.replace(/\r?\n/g, "⏎")
-  // ⏎ is one column: text that was narrow stays narrow.
-  if (!mayHaveWide.test(value)) return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`
-  if (width(flat) <= max) return flat
-  let out = ""
-  for (const char of flat) {
-    if (width(out) + charWidth(char) > max - 1) break
-    out += char
-  }
-  return `${out}…`
-}
 
 /**
  * Writes a result a batch of rows at a time, as the rows come, as UTF-8. The bytes each call returns
@@ -155,6 +79,15 @@ export interface Renderer {
   readonly end: () => Uint8Array
 }
 
+/** A table's column: its name, its header as shown, and what the rows of the window made of it. */
+interface Column {
+  readonly name: string
+  readonly header: string
+  /** Right-aligned: each value in the window was a number or NULL. */
+  numeric: boolean
+  width: number
+}
+
 /**
  * An aligned table. Column widths and alignment come from the first `window` rows, held until then:
  * memory stays bounded, and a later value wider than its column is printed whole with a note at the end.
@@ -162,44 +95,52 @@ export interface Renderer {
 const table = (columns: ReadonlyArray<string>, options: TableOptions): Renderer => {
   const max = Math.max(4, options.maxWidth ?? 48)
   const window = options.window ?? TABLE_WINDOW
-  const header = columns.map((column) => fit(column, max))
-  const numeric = columns.map(() => true)
+  const layout: ReadonlyArray<Column> = columns.map((name) => {
+    const header = fit(name, max)
+    return { name, header, numeric: true, width: width(header) }
+  })
   const out = new Bytes()
   let held: Array<Array<string>> | undefined = []
-  let widths: Array<number> = []
   let count = 0
   const wider = new Set<string>()
+  /** One line of `cells`, one a column; a cell missing shows blank. */
   const line = (cells: ReadonlyArray<string>) => {
     let text = ""
-    for (let i = 0; i < cells.length; i++) {
-      const cell = cells[i]!
-      const room = widths[i]! - width(cell)
-      if (room < 0) wider.add(columns[i]!)
+    let i = 0
+    for (const column of layout) {
+      const cell = cells[i] ?? ""
+      const room = column.width - width(cell)
+      if (room < 0) wider.add(column.name)
       const pad = " ".repeat(Math.max(0, room))
-      text += `${i === 0 ? "" : "  "}${numeric[i] ? pad + cell : cell + pad}`
+      text += `${i === 0 ? "" : "  "}${column.numeric ? pad + cell : cell + pad}`
+      i++
     }
     out.text(`${text.trimEnd()}\n`)
   }
   /** The header, the rule and the rows held, once the window is full or the rows ended. */
   const start = (rows: ReadonlyArray<ReadonlyArray<string>>) => {
-    if (rows.length === 0) numeric.fill(false)
-    widths = header.map((column, i) => rows.reduce((widest, row) => Math.max(widest, width(row[i]!)), width(column)))
-    line(header)
-    out.text(`${widths.map((w) => "─".repeat(w)).join("  ")}\n`)
+    if (rows.length === 0) for (const column of layout) column.numeric = false
+    for (const row of rows) {
+      let i = 0
+      for (const column of layout) column.width = Math.max(column.width, width(row[i++] ?? ""))
+    }
+    line(layout.map((column) => column.header))
+    out.text(`${layout.map((column) => "─".repeat(column.width)).join("  ")}\n`)
     rows.forEach(line)
   }
   return {
     rows: (rows) => {
       for (const row of rows) {
         count++
-        const shown = columns.map((_, i) => fit(text(row[i] ?? null) ?? NULL_MARK, max))
+        const shown = columns.map((_, i) => fit(tableText(row[i]), max))
         if (held === undefined) {
           line(shown)
           continue
         }
-        for (let i = 0; i < columns.length; i++) {
-          const cell = row[i] ?? null
-          numeric[i] = numeric[i]! && (cell === null || typeof cell === "number" || typeof cell === "bigint")
+        let i = 0
+        for (const column of layout) {
+          const cell = row[i++] ?? null
+          column.numeric &&= cell === null || typeof cell === "number" || typeof cell === "bigint"
         }
         held.push(shown)
         if (held.length === window) {
@@ -272,7 +213,7 @@ const csv = (columns: ReadonlyArray<string>): Renderer => {
         for (let i = 0; i < columns.length; i++) {
           if (i > 0) out.byte(0x2c)
           const cell = row[i] ?? null
-          if (cell !== null) out.csvField(typeof cell === "string" ? cell : text(cell)!)
+          if (cell !== null) out.csvField(typeof cell === "string" ? cell : text(cell))
         }
         endLine()
       }

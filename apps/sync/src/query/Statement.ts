@@ -29,6 +29,15 @@ const readOnlyPragmas = new Set([
 /** Statements that start by reading; a CTE that writes is stopped by the engine (`query_only`). */
 const readingKeywords = new Set(["select", "with", "values", "explain"])
 
+const parameterName = /[A-Za-z_][A-Za-z0-9_]*/y
+const wordAt = /[A-Za-z_][A-Za-z0-9_$]*/y
+
+/** The text `pattern` (sticky) matches at `index` of `sql`, if it matches there. */
+const matchAt = (pattern: RegExp, sql: string, index: number): string | undefined => {
+  pattern.lastIndex = index
+  return pattern.exec(sql)?.[0]
+}
+
 /**
  * The statement's words and punctuation outside string literals, quoted identifiers and
  * comments, so a `;` or a keyword inside a string counts for nothing.
@@ -37,7 +46,8 @@ export const tokens = (sql: string): Array<string> => {
   const out: Array<string> = []
   let i = 0
   while (i < sql.length) {
-    const c = sql[i]!
+    const c = sql.charAt(i)
+    const name = c === ":" || c === "@" || c === "$" ? matchAt(parameterName, sql, i + 1) : undefined
     if (/\s/.test(c)) i++
     else if (c === "-" && sql[i + 1] === "-") i = sql.indexOf("\n", i) === -1 ? sql.length : sql.indexOf("\n", i)
     else if (c === "/" && sql[i + 1] === "*") i = sql.indexOf("*/", i + 2) === -1 ? sql.length : sql.indexOf("*/", i + 2) + 2
@@ -47,17 +57,13 @@ export const tokens = (sql: string): Array<string> => {
       while (j < sql.length && !(sql[j] === close && sql[j + 1] !== close)) j += sql[j] === close ? 2 : 1
       out.push(c === "'" ? "'…'" : "\"…\"")
       i = j + 1
-    } else if ((c === ":" || c === "@" || c === "$") && /[A-Za-z_]/.test(sql[i + 1] ?? "")) {
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))![0]
+    } else if (name !== undefined) {
       out.push(`:${name}`)
       i += name.length + 1
-    } else if (/[A-Za-z_]/.test(c)) {
-      const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))![0]
-      out.push(word.toLowerCase())
-      i += word.length
     } else {
-      out.push(c)
-      i++
+      const word = matchAt(wordAt, sql, i)
+      out.push(word === undefined ? c : word.toLowerCase())
+      i += word === undefined ? 1 : word.length
     }
   }
   return out
@@ -69,10 +75,10 @@ export const tokens = (sql: string): Array<string> => {
  */
 export const checkReadOnly = (sql: string): Either.Either<string, string> => {
   const all = tokens(sql)
-  const statements = all.join(" ").split(";").map((s) => s.trim()).filter((s) => s !== "")
-  if (statements.length === 0) return Either.left("the SQL is empty; give one SELECT statement")
-  if (statements.length > 1) return Either.left("give one statement at a time; this SQL holds several, separated by ';'")
-  const words = statements[0]!.split(" ").filter((word) => word !== "(")
+  const [statement, ...others] = all.join(" ").split(";").map((s) => s.trim()).filter((s) => s !== "")
+  if (statement === undefined) return Either.left("the SQL is empty; give one SELECT statement")
+  if (others.length > 0) return Either.left("give one statement at a time; this SQL holds several, separated by ';'")
+  const words = statement.split(" ").filter((word) => word !== "(")
   const first = words[0] ?? ""
   if (readingKeywords.has(first)) return Either.right(sql)
   if (first === "pragma") {

@@ -112,7 +112,11 @@ export const make = (options: { readonly timeLimit: Duration.Duration }) =>
 
     /** The same command line in a child, with an IPC channel; its stdout is dropped, as only the protocol may go there. */
     const start = Effect.suspend(() => {
-      const child = fork(process.argv[1]!, process.argv.slice(2), {
+      const script = process.argv[1]
+      if (script === undefined) {
+        return Effect.fail("this process has no script path (process.argv[1]) to start the mirror's reader from; run it as `picasync mcp`")
+      }
+      const child = fork(script, process.argv.slice(2), {
         execArgv: process.execArgv,
         env: { ...process.env, [ROLE_VARIABLE]: "worker" },
         stdio: ["ignore", "ignore", "inherit", "ipc"]
