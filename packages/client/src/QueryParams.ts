@@ -1,5 +1,6 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import { IdentityType } from "./Connection.js"
 import { firstIssue } from "./ParseIssue.js"
 
@@ -57,10 +58,43 @@ export interface InvalidParam {
   readonly reason: string
 }
 
+const isPositiveInt = (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0
+const isBoolean = (value: unknown) => typeof value === "boolean"
+
+/** The paging fields every request of a scan sends, and the values the schemas accept for them as they are. */
+const plainFields: Readonly<Record<string, (value: unknown) => boolean>> = {
+  active: isBoolean,
+  authkit: isBoolean,
+  limit: isPositiveInt,
+  page: isPositiveInt
+}
+
+/**
+ * The wire form of parameters holding only paging fields of `fields` with plain values, in the schema's
+ * order, as its decode would give; undefined for anything else, which the schema decides. The schema
+ * costs more than the rest of a request's own work.
+ */
+const plainUrlParams = (fields: ReadonlyArray<PropertyKey>, params: unknown): UrlParams | undefined => {
+  if (typeof params !== "object" || params === null || Object.getPrototypeOf(params) !== Object.prototype) return undefined
+  const record = params as Record<PropertyKey, unknown>
+  const keys = Reflect.ownKeys(record)
+  if (!keys.every((key) => typeof key === "string" && Object.hasOwn(plainFields, key) && fields.includes(key))) return undefined
+  const out: Array<readonly [string, string]> = []
+  for (const name of fields) {
+    if (!Object.hasOwn(record, name)) continue
+    const value = record[name]
+    if (value === undefined) continue
+    if (!plainFields[name as string]!(value)) return undefined
+    out.push([name as string, String(value)])
+  }
+  return out
+}
+
 /** Checks parameters and renders their wire form, or names the first offending field. */
 export const toUrlParams = <A extends Readonly<Record<string, unknown>>>(schema: Schema.Schema<A>) => {
   const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })
-  return (params: unknown): Either.Either<UrlParams, InvalidParam> =>
+  const fields = SchemaAST.getPropertySignatures(schema.ast).map((field) => field.name)
+  const checked = (params: unknown): Either.Either<UrlParams, InvalidParam> =>
     decode(params).pipe(
       Either.mapLeft((error) => {
         const issue = firstIssue(error)
@@ -72,4 +106,8 @@ export const toUrlParams = <A extends Readonly<Record<string, unknown>>>(schema:
         )
       )
     )
+  return (params: unknown): Either.Either<UrlParams, InvalidParam> => {
+    const plain = plainUrlParams(fields, params)
+    return plain === undefined ? checked(params) : Either.right(plain)
+  }
 }

@@ -1,5 +1,6 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import { ListConnectionsParams, toUrlParams } from "../src/QueryParams.js"
 
@@ -12,6 +13,12 @@ afterAll(() =>
 )
 
 const encode = toUrlParams(ListConnectionsParams)
+
+/** The wire form through the schema alone, in its fields' order. */
+const bySchema = (params: unknown) =>
+  Object.entries(Schema.decodeUnknownSync(ListConnectionsParams, { onExcessProperty: "error" })(params)).flatMap(([name, value]) =>
+    value === undefined ? [] : [[name, String(value)] as const]
+  )
 
 /** Any text: every code point, plus lone UTF-16 surrogates, which no URL can carry. */
 const anyText = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: fc.char16bits() }), fc.constantFrom("", " ", ",", "a,b", "\uD800"))
@@ -71,6 +78,7 @@ describe("QueryParams (property-based)", () => {
         const ok = valid(params.limit) && valid(params.page) && (params.active === undefined || typeof params.active === "boolean")
         assert.strictEqual(Either.isRight(encoded), ok, JSON.stringify(params))
         if (Either.isLeft(encoded)) figures.faults++
+        else assert.deepStrictEqual(encoded.right, bySchema(params), "the plain path renders what the schema would")
       }
     ))
   })

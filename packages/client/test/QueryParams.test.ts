@@ -47,7 +47,9 @@ describe("QueryParams", () => {
     ["a tag with a comma", { tags: ["a,b"] }, "tags[0]"],
     ["an empty key", { key: [""] }, "key[0]"],
     ["active as a string", { active: "yes" }, "active"],
-    ["an unknown parameter", { skip: 20 }, "skip"]
+    ["an unknown parameter", { skip: 20 }, "skip"],
+    ["an unknown parameter beside a page", { page: 2, skip: 20 }, "skip"],
+    ["a page a connector listing has but not its flag", { page: 2, authkit: true }, "authkit"]
   ]
   for (const [what, params, field] of refused) {
     it(`refuses ${what}, naming ${field}`, () => {
@@ -56,6 +58,16 @@ describe("QueryParams", () => {
       if (Either.isLeft(result)) assert.strictEqual(result.left.field, field)
     })
   }
+
+  it("renders paging parameters, given in any order, in the schema's order, leaving out those undefined", () => {
+    assert.deepStrictEqual(
+      connections({ page: 2, limit: 1_000, active: false, identity: undefined }),
+      Either.right([["active", "false"], ["limit", "1000"], ["page", "2"]])
+    )
+    assert.deepStrictEqual(connections({ page: undefined }), Either.right([]))
+    // Inherited fields are not parameters, as the schema reads them.
+    assert.deepStrictEqual(connections(Object.create({ page: 2 })), Either.right([]))
+  })
 
   it("renders connector parameters", () => {
     assert.deepStrictEqual(
