@@ -1,10 +1,10 @@
 import { type Connection, type ConnectionsPage, PicaClient, type PicaError, TieRescan } from "@picasync/client"
 import * as Chunk from "effect/Chunk"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
+import * as Confirmation from "./Confirmation.js"
 import type { DatabaseFailure, MirrorDatabase } from "./db/MirrorDatabase.js"
 import * as PageSize from "./PageSize.js"
 import * as Progress from "./Progress.js"
@@ -41,6 +41,13 @@ const noneFetched = (pageSize: number): FetchStats => ({
 
 /** Both listings: a complete mirror needs the inactive connections the API hides by default. */
 const listings = [true, false] as const
+
+/** One `A` for each listing, made once, looked up by whether the listing is the active one. */
+const perListing = <A>(make: (active: boolean) => A): ((active: boolean) => A) => {
+  const active = make(true)
+  const inactive = make(false)
+  return (listedActive) => (listedActive ? active : inactive)
+}
 
 /** What one pass through both listings learned. */
 interface Pass {
@@ -110,13 +117,12 @@ const fetchPage = (size: number) => (active: boolean, page: number) =>
 
 /** A rescan of each listing's tied rows, its re-reads counted in the run: they spend the rate limit too. */
 const tieRescans = (run: ScanRun, size: number) =>
-  new Map(listings.map((active) => [
-    active,
+  perListing((active) =>
     TieRescan.make(
       (page) => Effect.tap(listPage(size, active, page), () => count(run, (s) => ({ tieRereads: s.tieRereads + 1 }))),
       { concurrency: run.options.concurrency }
     )
-  ]))
+  )
 
 /** Page 1 of both listings at `size`, at once: each tells how many pages follow, and the listing's total before the scan. */
 const firstPagesAt = (size: number) => Effect.forEach(listings, (active) => fetchPage(size)(active, 1), { concurrency: "unbounded" })
@@ -176,24 +182,24 @@ const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string, pageS
   yield* count(run, () => ({ pageSize: size }))
   const rescans = tieRescans(run, size)
   yield* progress.begin(label, first.reduce((pages, { page }) => pages + Math.max(1, page.pages), 0))
-  const totals = new Map(listings.map((active) => [active, new Set<number>()]))
+  const totals = perListing(() => new Set<number>())
   yield* Stream.concat(Stream.fromIterable(first), laterPages(options, size, first)).pipe(
     Stream.tap(({ active, page }) => {
-      totals.get(active)!.add(page.total)
+      totals(active).add(page.total)
       const served = page.rows.length + page.unreadable.length
       return count(run, (s) => ({ pagesFetched: s.pagesFetched + 1, rowsFetched: s.rowsFetched + served }))
         .pipe(Effect.zipRight(progress.advance(served)))
     }),
     Stream.buffer({ capacity: Math.max(2, Math.ceil(ROWS_AHEAD / size)) }),
     Stream.mapEffect(({ active, page }) =>
-      Effect.zipWith(pageRows(run, active)(page), rescans.get(active)!.next(page), (rows, tied) => [
+      Effect.zipWith(pageRows(run, active)(page), rescans(active).next(page), (rows, tied) => [
         ...rows,
         ...tied.map(fromConnection(active))
       ])
     ),
     Stream.concat(Stream.fromEffect(
       Effect.map(
-        Effect.forEach(listings, (active) => Effect.map(rescans.get(active)!.end, (tied) => tied.map(fromConnection(active)))),
+        Effect.forEach(listings, (active) => Effect.map(rescans(active).end, (tied) => tied.map(fromConnection(active)))),
         (tied) => tied.flat()
       )
     )),
@@ -205,21 +211,10 @@ const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string, pageS
   const after = yield* probeTotals
   return {
     total: after.reduce((sum, total) => sum + total, 0),
-    totalsStable: listings.every((active, i) => [...totals.get(active)!].every((total) => total === after[i])),
+    totalsStable: listings.every((active, i) => [...totals(active)].every((total) => total === after[i])),
     pageSize: size
   } satisfies Pass
 })
-
-/** What asking the API for one missing row by id found. */
-type Confirmation = Data.TaggedEnum<{
-  /** The row exists: hidden from the listings, or skipped by them. */
-  Live: { readonly row: Connection }
-  /** A 404: the row is gone. */
-  Gone: {}
-  /** This deployment has no GET by id: it cannot say. */
-  Unknowable: {}
-}>
-const Confirmation = Data.taggedEnum<Confirmation>()
 
 /**
  * Fetches each live mirror row the staging lacks by id: a 404 confirms the deletion, a row found is
@@ -228,18 +223,10 @@ const Confirmation = Data.taggedEnum<Confirmation>()
  */
 const confirmMissing = Effect.fn("Scan.confirmMissing")(function*(run: ScanRun) {
   const { options, staging } = run
-  const client = yield* PicaClient
   const progress = yield* Progress.current
   const ids = yield* staging.missingIds
-  const confirm = (id: string) =>
-    client.getConnection(id).pipe(
-      Effect.map((row) => Confirmation.Live({ row })),
-      Effect.catchTags({
-        PicaNotFoundError: () => Effect.succeed(Confirmation.Gone()),
-        PicaUnsupportedError: () => Effect.succeed(Confirmation.Unknowable())
-      }),
-      Effect.tap(() => Effect.zipRight(count(run, (s) => ({ idsChecked: s.idsChecked + 1 })), progress.advance(1)))
-    )
+  const checked = Effect.zipRight(count(run, (s) => ({ idsChecked: s.idsChecked + 1 })), progress.advance(1))
+  const confirm = (id: string) => Effect.tap(Confirmation.byId(id), () => checked)
   yield* progress.begin("confirming missing connections", ids.length)
   const [firstId, ...rest] = ids
   // One first, so a deployment without GET by id costs one request, not one per missing row.
