@@ -4,21 +4,9 @@ import { Effect, Redacted } from "effect"
 import { createServer, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
+import type { ChangeEvent as Event } from "../../src/Changes.js"
 import { signature } from "../../src/Notify.js"
 import { count, rows, spawnCli, startMock, tempDir, waitFor } from "../harness.js"
-
-interface Event {
-  readonly id: string
-  readonly kind: string
-  readonly source: string
-  readonly run_id: number
-  readonly connection_id: string
-  readonly platform: string | null
-  readonly environment: string | null
-  readonly state: string | null
-  readonly changed_fields: Record<string, { old: unknown; new: unknown }> | null
-  readonly observed_at: string
-}
 
 interface Received {
   readonly body: string
