@@ -5,7 +5,7 @@ import { type CliProcess, count, mirrored, rows, spawnCli, startMock, truth, wai
 import { startSqld } from "../Sqld.js"
 
 /** Rows whose apply on sqld lasts about a second here: long enough to stop, kill or freeze a sync inside it. */
-const ROWS_APPLIED_IN_ABOUT_A_SECOND = 30_000
+const ROWS_APPLIED_IN_ABOUT_A_SECOND = 15_000
 
 const env = (mock: MockPica.MockPicaServer, db: string) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db })
 
