@@ -44,7 +44,7 @@ const authToken = (options: MirrorDatabaseOptions) =>
   options.authToken === undefined ? {} : { authToken: Redacted.value(options.authToken) }
 
 /** `fetch` that gives up on a request after `millis`, so a silent server cannot hold a call forever. */
-export const fetchWithin = (millis: number) => (request: Request, init?: RequestInit) =>
+const fetchWithin = (millis: number) => (request: Request, init?: RequestInit) =>
   fetch(request, { ...init, signal: AbortSignal.timeout(millis) })
 
 /** The file a command reads and writes: the database itself, or the local replica of a remote one. */
