@@ -53,19 +53,24 @@ const fill = async () => {
   await client.executeMultiple(`
     PRAGMA journal_mode = WAL;
     BEGIN;
+    CREATE TEMP TABLE every_version (${columns}, valid_from, valid_to, opened_by_run, closed_by_run);
     WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${CONNECTIONS - 1}),
       v(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM v WHERE k < ${VERSIONS_EACH - 1})
-    INSERT INTO connection_versions (${columns}, valid_from, valid_to, opened_by_run, closed_by_run)
+    INSERT INTO every_version
     SELECT 'live', printf('conn-%07d', i), printf('key-%d', i), 'platform-' || (i % 40), '1', printf('Connection %d', i), 'api',
       'live', NULL, NULL, '', ${stateOf}, '1', 1, ${stamp("0")},
       '["a","b"]', json_object('id', printf('conn-%07d', i), 'state', ${stateOf}, 'pad', hex(randomblob(200))),
       hex(randomblob(16)), NULL, ${stamp("0")}, ${stamp("k")},
       CASE WHEN i % 10 = 0 AND k = ${VERSIONS_EACH - 1} THEN ${stamp("k")} END,
-      ${stamp("k")}, CASE WHEN k < ${VERSIONS_EACH - 1} THEN ${stamp("k + 1")} END, k + 1, CASE WHEN k < ${VERSIONS_EACH - 1} THEN k + 2 END
+      ${stamp("k")}, CASE WHEN k < ${VERSIONS_EACH - 1} THEN ${stamp("k + 1")} END, k + 1,
+      CASE WHEN k < ${VERSIONS_EACH - 1} THEN k + 2 END
     FROM n, v ORDER BY i, k;
-    INSERT INTO connections (${columns}) SELECT ${columns} FROM connection_versions WHERE valid_to IS NULL;
+    INSERT INTO connection_past_versions (${columns}, valid_from, valid_to, opened_by_run, closed_by_run)
+      SELECT ${columns}, valid_from, valid_to, opened_by_run, closed_by_run FROM every_version WHERE valid_to IS NOT NULL;
+    INSERT INTO connections (${columns}) SELECT ${columns} FROM every_version WHERE valid_to IS NULL;
     INSERT INTO connection_changes (run_id, source, connection_id, kind, observed_at)
-      SELECT ${VERSIONS_EACH}, source, id, 'inserted', valid_from FROM connection_versions WHERE valid_to IS NULL;
+      SELECT ${VERSIONS_EACH}, source, id, 'inserted', valid_from FROM every_version WHERE valid_to IS NULL;
+    DROP TABLE every_version;
     INSERT INTO sync_runs (id, source, started_at, finished_at, status)
       SELECT value, 'live', ${stamp("value - 1")}, ${stamp("value - 1")}, 'succeeded' FROM generate_series(1, ${VERSIONS_EACH});
     INSERT INTO history_horizons VALUES ('live', ${stamp("0")}, 'first sync');
@@ -98,7 +103,7 @@ const asOfFigures = async () => {
 /** Stages a run of every live connection, `share` of them with new content, as a sync stages it. */
 const stage = async (at: string, runId: number, share: number) => {
   const client = createClient({ url: at })
-  const table = Staging.table(runId)
+  const table = `${Staging.TABLE_PREFIX}${runId}`
   const every = share === 0 ? 0 : Math.round(1 / share)
   const picked = `${every} > 0 AND CAST(substr(id, 6) AS INTEGER) % ${Math.max(every, 1)} = 1`
   await client.executeMultiple(`
@@ -114,16 +119,15 @@ const stage = async (at: string, runId: number, share: number) => {
 }
 
 /**
- * The versions swapped for a view that keeps nothing: the apply's three statements still run (reading the run's
- * changes and the rows they name) but write no version, so the same apply without the bookkeeping's writes.
+ * The versions swapped for a view that keeps nothing: the apply's statement still runs (reading the run's
+ * changes and the rows they name) but writes no version, so the same apply without the bookkeeping's writes.
  */
 const withoutVersions = async (at: string) => {
   const client = createClient({ url: at })
   await client.executeMultiple(`
-    ALTER TABLE connection_versions RENAME TO versions_kept;
-    CREATE VIEW connection_versions AS SELECT * FROM versions_kept WHERE 0;
-    CREATE TRIGGER versions_off_insert INSTEAD OF INSERT ON connection_versions BEGIN SELECT 1; END;
-    CREATE TRIGGER versions_off_update INSTEAD OF UPDATE ON connection_versions BEGIN SELECT 1; END;
+    ALTER TABLE connection_past_versions RENAME TO versions_kept;
+    CREATE VIEW connection_past_versions AS SELECT * FROM versions_kept WHERE 0;
+    CREATE TRIGGER versions_off_insert INSTEAD OF INSERT ON connection_past_versions BEGIN SELECT 1; END;
     PRAGMA wal_checkpoint(TRUNCATE);`)
   client.close()
 }

@@ -131,7 +131,7 @@ const queueNotifications = (run: StagedRun, kinds: ReadonlyArray<ChangeKind>) =>
 
 /**
  * Applies a run's staged rows to the mirror: inserts, updates (by content hash), restores and
- * tombstones, each recorded in `connection_changes`, and the tag rows and versions that follow. With `tombstone`, the
+ * tombstones, each recorded in `connection_changes`, the past versions they end, and the tag rows that follow. With `tombstone`, the
  * staged rows must be the source's complete inventory, or every missing id must have been confirmed gone.
  * Run it inside `MirrorDatabase.transaction`, so all of it lands at commit or none of it does.
  */
@@ -140,12 +140,13 @@ export const apply = Effect.fn("Mirror.apply")(function*(run: StagedRun) {
   const record = recordChanges(run)
   const statements: ReadonlyArray<SQL> = [
     record.upserts,
+    ...(run.tombstone ? [record.tombstones] : []),
+    // Once the change log names every row the run changes, and before it changes them: their versions end now.
+    ...Versions.close({ runId: run.staging.runId, source: run.staging.source, now: run.now }),
     // Tombstones before the upsert: the rows it inserts are staged, so the scan for missing ones skips them.
-    ...(run.tombstone ? [record.tombstones, tombstoneMissing(run)] : []),
+    ...(run.tombstone ? [tombstoneMissing(run)] : []),
     upsertConnections(run),
     ...replaceTags(run),
-    // Once connections and the change log hold the run's result: the versions follow both.
-    ...Versions.record({ runId: run.staging.runId, source: run.staging.source, now: run.now }),
     ...(run.notify !== undefined && run.notify.length > 0 ? [queueNotifications(run, run.notify)] : [])
   ]
   for (const statement of statements) {

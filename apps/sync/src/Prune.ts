@@ -24,7 +24,7 @@ export interface Pruned {
  * Per kind of record, which rows are older than `cutoff` and not part of the present: the newest run and the
  * newest success of each source (what `status` and `check` read), each connection's last change before the cutoff
  * that dated its state (`unhealthy_connections.state_since`, now and as of any moment kept), changes still to be
- * notified, open versions and undelivered notifications all stay.
+ * notified, present versions (the mirror rows) and undelivered notifications all stay.
  */
 const targets = (cutoff: string, source: string | undefined) => {
   const before = Versions.quoted(cutoff)
@@ -45,7 +45,7 @@ const targets = (cutoff: string, source: string | undefined) => {
           AND (kind IN ('inserted', 'restored') OR changed_fields -> '$.state' IS NOT NULL) GROUP BY source, connection_id)
         AND id NOT IN (SELECT change_id FROM notification_outbox WHERE delivered_at IS NULL)`
     },
-    { kind: "versions", table: "connection_versions", where: `coalesce(valid_to, '~') <= ${before}${only}` },
+    { kind: "versions", table: "connection_past_versions", where: `valid_to <= ${before}${only}` },
     { kind: "notifications", table: "notification_outbox", where: `delivered_at < ${before}${only}` },
     { kind: "unreadableRows", table: "unreadable_rows", where: `observed_at < ${before}${only}` }
   ] as const

@@ -110,33 +110,48 @@ export const daysBetween = (since: number, now: number): Array<string> => {
   return days
 }
 
-/** The last moment of each day (now, for today), counted from the versions valid then, in one statement. */
+/**
+ * The live connections at the last moment of each day (now, for today), by state, from the versions valid then. A
+ * version counts from the day it began (the first day, for older ones) up to the day before it ended, so one pass
+ * reads each day's starts and ends and the days are running sums of them, whatever the number of days.
+ */
 const inventoryByDay = async (tx: Transaction, source: string | null, days: ReadonlyArray<string>, now: number) => {
-  const ends = days.map((day) => ({ day, at: new Date(Math.min(Date.parse(`${day}T23:59:59.999Z`), now)).toISOString() }))
-  const moments = ends.map(({ at }) => at)
+  const nowIso = new Date(now).toISOString()
+  const first = days[0] ?? nowIso.slice(0, 10)
   const [horizon] = (await tx.execute({
     sql: "SELECT max(since) AS since FROM history_horizons WHERE :source IS NULL OR source = :source",
     args: { source }
   })).rows
   const since = horizon?.since === null || horizon?.since === undefined ? null : String(horizon.since)
-  const counted = (await tx.execute({
-    sql: `WITH moments(at) AS (VALUES ${moments.map(() => "(?)").join(", ")})
-      SELECT m.at, count(v.id) AS live, count(*) FILTER (WHERE v.state = 'failed') AS failed,
-        count(*) FILTER (WHERE v.state = 'degraded') AS degraded
-      FROM moments m LEFT JOIN connection_versions v ON coalesce(v.valid_to, '~') > m.at AND v.valid_from <= m.at
-        AND v.deleted_at IS NULL AND (? IS NULL OR v.source = ?)
-      GROUP BY m.at`,
-    args: [...moments, source, source]
+  const past = "FROM connection_past_versions WHERE deleted_at IS NULL AND valid_from <= :now AND valid_to >= :first " +
+    "AND (:source IS NULL OR source = :source)"
+  const edges = (await tx.execute({
+    sql: `WITH edges(day, state, n) AS (
+        SELECT max(substr(valid_from, 1, 10), :first), state, 1 ${past}
+        UNION ALL
+        SELECT max(substr(valid_to, 1, 10), :first), state, -1 ${past} AND valid_to <= :now
+        UNION ALL
+        SELECT max(substr(last_seen_at, 1, 10), :first), state, 1 FROM connections
+        WHERE deleted_at IS NULL AND last_seen_at <= :now AND (:source IS NULL OR source = :source))
+      SELECT day, state, sum(n) AS n FROM edges GROUP BY day, state`,
+    args: { source, now: nowIso, first }
   })).rows
-  const byMoment = new Map(counted.map((row) => [String(row.at), row]))
-  return ends.map(({ day, at }): InventoryDay => {
-    const row = byMoment.get(at)
-    const known = since !== null && at >= since && row !== undefined
+  const running = { live: 0, failed: 0, degraded: 0 }
+  return days.map((day): InventoryDay => {
+    for (const edge of edges) {
+      if (edge.day !== day) continue
+      const n = Number(edge.n)
+      running.live += n
+      if (edge.state === "failed") running.failed += n
+      if (edge.state === "degraded") running.degraded += n
+    }
+    const at = new Date(Math.min(Date.parse(`${day}T23:59:59.999Z`), now)).toISOString()
+    const known = since !== null && at >= since
     return {
       day,
-      live: known ? Number(row.live) : null,
-      failed: known ? Number(row.failed) : null,
-      degraded: known ? Number(row.degraded) : null
+      live: known ? running.live : null,
+      failed: known ? running.failed : null,
+      degraded: known ? running.degraded : null
     }
   })
 }

@@ -30,6 +30,9 @@ const descriptions: Record<string, string> = {
   tag_usage: "each tag with how many live connections carry it",
   recent_changes: "the change log joined to connections, newest first",
   state_changes: "each change of state (operational → failed, …), newest first",
+  connection_versions: "every version of every connection, the present one included: the row as it stood from valid_from to valid_to",
+  connection_past_versions: "the versions a sync replaced (connection_versions without the present ones)",
+  history_horizons: "per source, the earliest moment query --as-of and diff answer for",
   notification_outbox: "change notifications of sync --notify-url: payload, attempts, last_error, delivered_at",
   undelivered_notifications: "notifications not delivered yet, oldest first, with their last error"
 }

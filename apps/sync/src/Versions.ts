@@ -13,49 +13,58 @@ export const MIRRORED_COLUMNS = [
 
 const columns = sql.raw(MIRRORED_COLUMNS.join(", "))
 
+/**
+ * Since when mirror row `c` has held its present version: a sync stamps `last_seen_at` on every row it inserts,
+ * rewrites or restores, and `deleted_at` on every tombstone.
+ */
+const presentSince = (c: string) => `coalesce(${c}.deleted_at, ${c}.last_seen_at)`
+
 /** What one run's apply needs to keep the versions. */
 export interface VersionedRun {
   readonly runId: number
   readonly source: string
-  /** The run's stamp: where the versions it opens start and those it replaces end. */
+  /** The run's stamp: where the versions it replaces end. */
   readonly now: string
 }
 
 /**
- * The statements keeping `connection_versions` in step with one run's apply, to run inside its transaction once
- * `connections` holds the run's result. The run's change log is the diff: each connection it names gets its open
- * version closed at `now` and its new row opened from `now`; a run that changed nothing writes no row.
+ * The statements keeping the past versions in step with one run's apply, to run inside its transaction once its
+ * change log is recorded and before `connections` changes: each connection the log names has its present row copied
+ * into `connection_past_versions`, closed at `now`. The row the run then writes is the new present version, so a run
+ * that changed nothing, and a first sync, write no version.
  */
-export const record = (run: VersionedRun): ReadonlyArray<SQL> => {
-  const changedIds = sql`SELECT connection_id FROM connection_changes WHERE run_id = ${run.runId}`
-  return [
-    sql`UPDATE connection_versions SET valid_to = ${run.now}, closed_by_run = ${run.runId}
-      WHERE source = ${run.source} AND id IN (${changedIds}) AND valid_to IS NULL`,
-    sql`INSERT INTO connection_versions (${columns}, valid_from, opened_by_run)
-      SELECT ${columns}, ${run.now}, ${run.runId} FROM connections
-      WHERE source = ${run.source} AND id IN (${changedIds}) ORDER BY id`,
-    // A no-op once the source has a horizon: only its first successful run writes one.
-    sql`INSERT OR IGNORE INTO history_horizons (source, since, reason) VALUES (${run.source}, ${run.now}, 'first sync')`
-  ]
-}
+export const close = (run: VersionedRun): ReadonlyArray<SQL> => [
+  sql`INSERT INTO connection_past_versions (${columns}, valid_from, valid_to, opened_by_run, closed_by_run)
+    SELECT ${columns}, ${sql.raw(presentSince("c"))}, ${run.now},
+      (SELECT max(ch.run_id) FROM connection_changes ch
+        WHERE ch.source = c.source AND ch.connection_id = c.id AND ch.run_id <> ${run.runId}),
+      ${run.runId}
+    FROM connections c
+    WHERE c.source = ${run.source} AND c.id IN (SELECT connection_id FROM connection_changes WHERE run_id = ${run.runId})
+    ORDER BY c.id`,
+  // A no-op once the source has a horizon: only its first successful run writes one.
+  sql`INSERT OR IGNORE INTO history_horizons (source, since, reason) VALUES (${run.source}, ${run.now}, 'first sync')`
+]
 
 /** A SQL string literal of `value`. */
 export const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`
 
 /**
  * The `connections` table as it stood at the instant `at` (of `source` alone, when given), as the body of a subquery
- * or CTE. A connection's versions follow one another without a gap from its first sync on, and the mirror keeps a
- * row (a tombstone at least) of every connection it had, so its version at `at` is its latest one opened by then:
- * one seek per connection in `connection_versions_history_idx`, whatever the moment, and a count over the columns
- * that index holds reads it alone. CROSS JOIN keeps `connections` outermost, the order that makes each lookup a seek.
+ * or CTE: each row whose present version had begun by then, else its past version valid then. A connection's versions
+ * follow one another without a gap from its first sync on, and the mirror keeps a row (a tombstone at least) of every
+ * connection it had, so that past version is its latest one opened by then: one seek per connection in
+ * `connection_past_versions_history_idx`, whatever the moment. One SELECT, not a UNION, so SQLite folds it into the
+ * query that reads it and a count reads only the columns it needs.
  */
 export const connectionsAt = (at: string, source?: string) => {
   const literal = quoted(at)
-  return `SELECT ${MIRRORED_COLUMNS.map((column) => `v.${column}`).join(", ")}
-    FROM main.connections c CROSS JOIN connection_versions v ON v.source = c.source AND v.id = c.id
-      AND v.valid_from = (SELECT max(w.valid_from) FROM connection_versions w
+  const present = `${presentSince("c")} <= ${literal}`
+  return `SELECT ${MIRRORED_COLUMNS.map((column) => `iif(v.id IS NULL, c.${column}, v.${column}) AS ${column}`).join(", ")}
+    FROM main.connections c LEFT JOIN connection_past_versions v ON NOT (${present}) AND v.source = c.source AND v.id = c.id
+      AND v.valid_from = (SELECT max(w.valid_from) FROM connection_past_versions w
         WHERE w.source = c.source AND w.id = c.id AND w.valid_from <= ${literal})
-    WHERE coalesce(v.valid_to, '~') > ${literal}${source === undefined ? "" : ` AND c.source = ${quoted(source)}`}`
+    WHERE (${present} OR v.valid_to > ${literal})${source === undefined ? "" : ` AND c.source = ${quoted(source)}`}`
 }
 
 /** A moment the versions cannot answer for: before a source's horizon, or later than now. */

@@ -21,10 +21,15 @@ const sinceVersions = journal.entries.filter((entry) => entry.tag >= "0007_conne
 /** Undoes what the migrations since the versions made (tables, indexes, columns) and forgets them: the last release's mirror. */
 const asLastRelease = (url: string) =>
   Effect.gen(function*() {
-    for (const { tag } of sinceVersions) {
+    // Newest first, as they would be undone: a later one may have replaced what an earlier one made.
+    for (const { tag } of [...sinceVersions].reverse()) {
       const text = readFileSync(join(MirrorMigrations.packagedFolder, `${tag}.sql`), "utf8")
       for (const [, table] of text.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?`(\w+)`/g)) yield* rows(url, `DROP TABLE IF EXISTS ${table}`)
       for (const [, index] of text.matchAll(/CREATE INDEX (?:IF NOT EXISTS )?`(\w+)`/g)) yield* rows(url, `DROP INDEX IF EXISTS ${index}`)
+      // A view a migration made anew, not one it replaced (which the last release's mirror has in an older form).
+      for (const [, view] of text.matchAll(/CREATE VIEW `?(\w+)`? AS/g)) {
+        if (!new RegExp(`DROP VIEW \`?${view}\\b`).test(text)) yield* rows(url, `DROP VIEW IF EXISTS ${view}`)
+      }
       for (const [, table, column] of text.matchAll(/ALTER TABLE `(\w+)` ADD `(\w+)`/g)) {
         yield* rows(url, `ALTER TABLE ${table} DROP COLUMN ${column}`)
       }
@@ -59,13 +64,24 @@ const present = (url: string, asOf?: string) =>
 
 const liveInventory = (live: ReadonlyArray<Row>): Inventory => new Map(live.map((row) => [String(row.id), JSON.parse(String(row.raw))]))
 
-/** Each connection's open version, which must be its mirror row exactly. */
+/**
+ * Each connection's versions follow one another without a gap or an overlap, and the last one, the present, is its
+ * mirror row exactly.
+ */
 const versionsAgree = (url: string) =>
   Effect.gen(function*() {
     const columns = Versions.MIRRORED_COLUMNS.join(", ")
     const mirror = yield* rows(url, `SELECT ${columns} FROM connections ORDER BY source, id`)
     const open = yield* rows(url, `SELECT ${columns} FROM connection_versions WHERE valid_to IS NULL ORDER BY source, id`)
     assert.deepStrictEqual(open, mirror, "every mirror row has exactly one open version, equal to it")
+    const broken = yield* rows(
+      url,
+      `SELECT source, id, valid_from, valid_to, next_from FROM (
+        SELECT source, id, valid_from, valid_to, lead(valid_from) OVER (PARTITION BY source, id ORDER BY valid_from) AS next_from
+        FROM connection_versions)
+      WHERE valid_to IS NOT NULL AND (next_from IS NULL OR next_from <> valid_to OR valid_from >= valid_to)`
+    )
+    assert.deepStrictEqual(broken, [], "each past version ends where the next one starts")
   })
 
 interface Moment {
@@ -118,10 +134,10 @@ const history = (mock: MockPica.MockPicaServer, url: string) =>
     yield* mock.remove(ids[3]!)
     yield* mock.deactivate(ids[4]!)
     yield* step
-    const versionsBefore = yield* rows(url, "SELECT * FROM connection_versions ORDER BY version_id")
+    const versionsBefore = yield* rows(url, "SELECT * FROM connection_versions ORDER BY version_id, source, id")
     yield* step
     assert.deepStrictEqual(
-      yield* rows(url, "SELECT * FROM connection_versions ORDER BY version_id"),
+      yield* rows(url, "SELECT * FROM connection_versions ORDER BY version_id, source, id"),
       versionsBefore,
       "an unchanged re-sync writes no version"
     )

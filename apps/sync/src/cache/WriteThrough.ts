@@ -54,15 +54,16 @@ export const tombstone = Effect.fn("WriteThrough.tombstone")(function*(source: s
         yield* SyncLock.verify(lock)
         const deleted = yield* db.execute<{ id: string }>(
           "write through",
-          sql`UPDATE connections SET deleted_at = ${now} WHERE source = ${source} AND id = ${id} AND deleted_at IS NULL RETURNING id`
+          sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, observed_at)
+            SELECT ${runId}, source, id, 'deleted', ${now} FROM connections
+            WHERE source = ${source} AND id = ${id} AND deleted_at IS NULL RETURNING connection_id AS id`
         )
         if (deleted.length > 0) {
+          yield* Effect.forEach(Versions.close({ runId, source, now }), (statement) => db.execute("write through", statement))
           yield* db.execute(
             "write through",
-            sql`INSERT INTO connection_changes (run_id, source, connection_id, kind, observed_at)
-              VALUES (${runId}, ${source}, ${id}, 'deleted', ${now})`
+            sql`UPDATE connections SET deleted_at = ${now} WHERE source = ${source} AND id = ${id}`
           )
-          yield* Effect.forEach(Versions.record({ runId, source, now }), (statement) => db.execute("write through", statement))
         }
         const counts = { inserted: 0, updated: 0, unchanged: 0, deleted: deleted.length, restored: 0 }
         return yield* SyncRun.finish(runId, oneConnection, counts)

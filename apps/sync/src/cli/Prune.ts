@@ -50,7 +50,7 @@ export const pruneCommand = Command.make("prune", options, (parsed) =>
   })).pipe(
     Command.withDescription(
       "Removes history older than --keep in one transaction: runs, changes, closed versions, delivered notifications and " +
-        "unreadable-row records; never the present (the mirror's rows, open versions, undelivered notifications, the newest " +
+        "unreadable-row records; never the present (the mirror's rows, which are the open versions, undelivered notifications, the newest " +
         "run of each source). Then gives the space back on a local file. --as-of before the cutoff is refused after it"
     )
   )

@@ -217,28 +217,29 @@ export const notificationOutbox = sqliteTable(
 )
 
 /**
- * Every version of every mirror row: the `connections` row as it stood from `valid_from` until
- * `valid_to` (NULL while it is the row's present), both the stamps of the runs that wrote and replaced
- * it. A tombstone is a version too (`deleted_at` set), so at any moment each connection the mirror held
- * has exactly one version. Written in the apply's transaction (`Versions.record`).
+ * Every past version of every mirror row: the `connections` row as it stood from `valid_from` until `valid_to`, both
+ * the stamps of the runs that wrote and replaced it. A row's present version is the row itself, valid since
+ * `coalesce(deleted_at, last_seen_at)`, so a run copies here only the rows it is about to change, and a first sync
+ * writes nothing. A tombstone is a version too (`deleted_at` set), so at any moment each connection the mirror held
+ * has exactly one version. The view `connection_versions` joins both. Written in the apply's transaction (`Versions.close`).
  */
-export const connectionVersions = sqliteTable(
-  "connection_versions",
+export const connectionPastVersions = sqliteTable(
+  "connection_past_versions",
   {
     versionId: integer("version_id").primaryKey({ autoIncrement: true }),
     source: text("source").notNull(),
     id: text("id").notNull(),
     ...connectionColumns(),
     validFrom: text("valid_from").notNull(),
-    validTo: text("valid_to"),
+    validTo: text("valid_to").notNull(),
     /** The runs that opened and closed the version; NULL where the migration found no run in the change log. */
     openedByRun: integer("opened_by_run"),
     closedByRun: integer("closed_by_run")
   },
   (table) => [
-    // Each connection's versions in time order: its version at a moment is one seek, its open one is found without
-    // reading the table, and with the columns most counts group by, a count as of a moment reads the index alone.
-    index("connection_versions_history_idx").on(
+    // Each connection's versions in time order: its version at a moment is one seek, and with the columns most
+    // counts group by, a count as of a moment reads the index alone.
+    index("connection_past_versions_history_idx").on(
       table.source,
       table.id,
       table.validFrom,
@@ -247,9 +248,9 @@ export const connectionVersions = sqliteTable(
       table.state,
       table.platform
     ),
-    // One range scan finds the versions closed after a moment (the report's days, prune): the open ones sort last.
-    index("connection_versions_as_of_idx").on(
-      sql`coalesce(${table.validTo}, '~')`,
+    // One range scan finds the versions closed after a moment (the report's days, prune).
+    index("connection_past_versions_closed_idx").on(
+      table.validTo,
       table.validFrom,
       table.source,
       table.deletedAt,

@@ -19,6 +19,9 @@ export interface View {
   readonly sql: string
 }
 
+/** Views over the history itself, which read the same at any moment: never rewritten. */
+const historyViews = new Set(["connection_versions"])
+
 const viewParts = /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([\s\S]+?)\s+AS\s+([\s\S]*)$/i
 
 /** The views built, directly or through one another, on a table in `names`: each as a CTE of the same name. */
@@ -33,7 +36,7 @@ const dependentViews = (views: ReadonlyArray<View>, names: ReadonlyArray<string>
   while (grew) {
     grew = false
     for (const view of parsed) {
-      if (shadowed.has(view.name) || ![...shadowed].some((name) => view.words.has(name))) continue
+      if (shadowed.has(view.name) || historyViews.has(view.name) || ![...shadowed].some((name) => view.words.has(name))) continue
       shadowed.add(view.name)
       chosen.push(view)
       grew = true
