@@ -42,7 +42,7 @@ export const emptyDatabase = (server: Sqld) =>
       .filter(({ type }) => type !== "index")
       .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))
       .map(({ name, type }) => `DROP ${type.toUpperCase()} IF EXISTS ${quoted(name)};`)
-    // Off for the drops only: dropping a table that others reference would otherwise delete its rows one by one and check each.
+    // Off for the drops: on, dropping a table whose rows another table's rows reference fails (its implicit DELETE breaks them).
     yield* Effect.tryPromise(() =>
       client.executeMultiple(["PRAGMA foreign_keys = OFF;", ...drops, "PRAGMA user_version = 0;", "PRAGMA foreign_keys = ON;"].join("\n"))
     )
