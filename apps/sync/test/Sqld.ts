@@ -49,7 +49,8 @@ export const emptyDatabase = (server: Sqld) =>
     const left = yield* objects()
     const version = yield* Effect.tryPromise(() => client.execute("PRAGMA user_version"))
     if (left.length > 0 || Number(version.rows[0]?.user_version) !== 0) {
-      return yield* Effect.fail(`sqld at ${server.url} still holds ${left.map(({ name }) => name).join(", ")} (user_version ${version.rows[0]?.user_version})`)
+      const names = left.map(({ name }) => name).join(", ")
+      return yield* Effect.fail(`sqld at ${server.url} still holds ${names} (user_version ${version.rows[0]?.user_version})`)
     }
   }))
 
