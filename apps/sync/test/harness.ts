@@ -12,7 +12,7 @@ import { MirrorDatabase } from "../src/db/MirrorDatabase.js"
 import { PicaSync } from "../src/PicaSync.js"
 import * as Source from "../src/Source.js"
 import { testCliBin, testCliCodeCache } from "./cliBundle.js"
-import { startSqld } from "./Sqld.js"
+import { emptySqld } from "./Sqld.js"
 
 export type MockOptions = Parameters<typeof MockPica.start>[0]
 
@@ -38,11 +38,12 @@ export type Database = Effect.Effect<string, never, Scope.Scope>
 
 /**
  * Where a suite's mirrors live: run the same tests over each with `describe.each(backends)("… over $name", …)`.
- * A server's every test still ends at vitest's `testTimeout`: the test's signal interrupts it and its scope stops the server.
+ * Over sqld, the test file's one server, emptied for each test (`emptySqld`). A server's every test still ends at
+ * vitest's `testTimeout`: the test's signal interrupts it, and the next test empties what it left.
  */
 export const backends: ReadonlyArray<{ readonly name: string; readonly database: Database }> = [
   { name: "file", database: tempDatabase },
-  { name: "sqld", database: Effect.map(startSqld(), (server) => server.url) }
+  { name: "sqld", database: Effect.map(emptySqld(), (server) => server.url) }
 ]
 
 /** Plain SQL against the test database, on a connection of its own. */

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { type CliProcess, count, mirrorSnapshot, spawnCli, startMock, tempDir } from "../harness.js"
-import { type Sqld, startSqld } from "../Sqld.js"
+import { emptySqld, type Sqld, startSqld } from "../Sqld.js"
 
 /** The server's URL with a read-write token in it, for the test's own SQL (never given to the CLI). */
 const asAdmin = (server: Sqld) => `${server.url}?authToken=${server.tokens!.rw}`
@@ -26,7 +26,7 @@ const failsInOneLine = (cli: CliProcess, exit: number, expected: RegExp, secrets
 /** A sqld with JWT auth and a mock whose first sync the server holds, synced with a read-write token. */
 const teamMirror = (count: number) =>
   Effect.gen(function*() {
-    const server = yield* startSqld({ auth: true })
+    const server = yield* emptySqld({ auth: true })
     const mock = yield* startMock({ count, seed: 3 })
     const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: server.url }
     const { cli, exit } = yield* run(["sync"], { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.rw })
@@ -37,13 +37,14 @@ const teamMirror = (count: number) =>
 describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)", () => {
   it.scopedLive("on an empty server, read commands say there is no mirror, with a read-only token, and create nothing", () =>
     Effect.gen(function*() {
-      const server = yield* startSqld({ auth: true })
+      const server = yield* emptySqld({ auth: true })
       const env = { PICASYNC_DB: server.url, PICASYNC_DB_AUTH_TOKEN: server.tokens!.ro }
       for (const command of [["status"], ["tables"], ["query", "select 1"], ["check"]]) {
         const { cli, exit } = yield* run(command, env)
         failsInOneLine(cli, exit, new RegExp(`^picasync: no mirror at ${server.url}: .*run picasync sync first`), [server.tokens!.ro])
       }
-      assert.strictEqual(yield* count(asAdmin(server), "SELECT 1 FROM sqlite_master"), 0)
+      // A server emptied after another test keeps SQLite's empty `sqlite_sequence`, which no read command makes.
+      assert.strictEqual(yield* count(asAdmin(server), "SELECT 1 FROM sqlite_master WHERE name <> 'sqlite_sequence'"), 0)
     }), { timeout: 60_000 })
 
   it.scopedLive("a read-write token syncs; a read-only one runs query, status and tables but cannot sync", () =>
@@ -93,7 +94,8 @@ describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)
 
   it.scopedLive("a wrong, expired or missing token, an unreachable server, a server without the database: one line each, no token", () =>
     Effect.gen(function*() {
-      const server = yield* startSqld({ auth: true })
+      const server = yield* emptySqld({ auth: true })
+      // Servers of their own: one with another key, one without the database, one killed.
       const other = yield* startSqld({ auth: true })
       const empty = yield* startSqld({ namespaces: true })
       const mock = yield* startMock({ count: 10 })
