@@ -82,7 +82,7 @@ const REDRAW_EVERY_MILLIS = 100
  * client waits out a failed request (a log line annotated `Retry.WAITING`), the bar says so until the next step.
  */
 export const bar = (
-  stream: NodeJS.WriteStream,
+  stream: NodeJS.WritableStream,
   logs: { readonly logger: Logger.Logger<unknown, unknown>; readonly format: (options: Logger.Logger.Options<unknown>) => string }
 ): Layer.Layer<Progress> =>
   Layer.unwrapEffect(Effect.sync(() => {

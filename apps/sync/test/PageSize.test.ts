@@ -3,12 +3,12 @@ import { PicaBadRequestError, PicaServerError } from "@picasync/client"
 import type { MockPica } from "@picasync/mock"
 import { Effect } from "effect"
 import * as PageSize from "../src/PageSize.js"
+import { runCli } from "./cliInProcess.js"
 import {
   countMirrorWrites,
   mirrored,
   mirrorWrites,
   rows,
-  spawnCli,
   startMock,
   sync,
   tempDatabase,
@@ -138,15 +138,15 @@ describe("the adaptive page size over HTTP", () => {
       const mock = yield* startMock({ count: COUNT, seed: 255, hiddenShare: 0, limiter: null, limitCap: 250 })
       const url = yield* tempDatabase
       const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url }
-      const fixed = yield* spawnCli(["sync", "--db", url, "--page-size", "50"], env)
-      assert.strictEqual(yield* fixed.exitCode, 0, fixed.stderr())
-      assert.include(fixed.stdout(), "pages of 50;")
+      const fixed = yield* runCli(["sync", "--db", url, "--page-size", "50"], env)
+      assert.strictEqual(fixed.exitCode, 0, fixed.stderr)
+      assert.include(fixed.stdout, "pages of 50;")
       const asked = new Set((yield* listings(mock)).filter((r) => r.query.limit !== "1").map((r) => r.query.limit))
       assert.deepStrictEqual([...asked], ["50"])
       yield* mock.clearRequests
-      const adaptive = yield* spawnCli(["sync", "--db", url], env)
-      assert.strictEqual(yield* adaptive.exitCode, 0, adaptive.stderr())
-      assert.include(adaptive.stdout(), "pages of 250;")
+      const adaptive = yield* runCli(["sync", "--db", url], env)
+      assert.strictEqual(adaptive.exitCode, 0, adaptive.stderr)
+      assert.include(adaptive.stdout, "pages of 250;")
       assert.strictEqual((yield* listings(mock)).length, yield* fewestRequests(mock, 250))
       const recorded = yield* rows<{ page_size: number }>(url, "SELECT page_size FROM sync_runs ORDER BY id")
       assert.deepStrictEqual(recorded.map((r) => r.page_size), [50, 250])

@@ -1,5 +1,6 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { type Output, Stdio } from "./Stdio.js"
 
 /** Escape sequences of a terminal (colours, bold). */
 const escapes = /\u001b\[[0-9;]*m/g
@@ -13,7 +14,7 @@ const boilerplate = [
 ]
 
 /** Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org). */
-export const colour = (stream: NodeJS.WriteStream) => stream.isTTY === true && (process.env.NO_COLOR ?? "") === ""
+export const colour = (stream: Output) => stream.isTTY === true && (process.env.NO_COLOR ?? "") === ""
 
 /**
  * The CLI library's help as a reader wants it: no escape codes unless `color`, no boilerplate, and
@@ -31,13 +32,13 @@ export const tidy = (text: string, color: boolean): string => {
  * errors) only stripped of escape codes off a terminal.
  */
 export const tidied = (help: boolean) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Console.consoleWith(Effect.succeed), (console) => {
-    const through = (stream: NodeJS.WriteStream) => (args: ReadonlyArray<unknown>) => {
+  Effect.flatMap(Effect.zip(Console.consoleWith(Effect.succeed), Stdio), ([console, stdio]) => {
+    const through = (stream: Output) => (args: ReadonlyArray<unknown>) => {
       const color = colour(stream)
       return args.map((arg) => typeof arg !== "string" ? arg : help ? tidy(arg, color) : color ? arg : arg.replace(escapes, ""))
     }
-    const out = through(process.stdout)
-    const err = through(process.stderr)
+    const out = through(stdio.stdout)
+    const err = through(stdio.stderr)
     return Effect.withConsole(effect, {
       ...console,
       log: (...args) => console.log(...out(args)),

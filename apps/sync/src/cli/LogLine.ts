@@ -1,4 +1,8 @@
+import * as Context from "effect/Context"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import * as Logger from "effect/Logger"
+import { Stdio } from "./Stdio.js"
 
 /** `2026-12-05T05:47:12.486Z warn text`: how the CLI prints a log line on stderr. */
 export const format = ({ date, logLevel, message }: Logger.Logger.Options<unknown>): string => {
@@ -6,5 +10,7 @@ export const format = ({ date, logLevel, message }: Logger.Logger.Options<unknow
   return `${date.toISOString()} ${logLevel.label.toLowerCase()} ${text}\n`
 }
 
-/** Log lines go to stderr, so stdout holds only results (a summary line, JSON, the demo's tables). */
-export const stderr = Logger.make((options) => process.stderr.write(format(options)))
+/** Log lines go to stderr (the logging fiber's `Stdio`), so stdout holds only results (a summary line, JSON, the demo's tables). */
+export const stderr = Logger.make((options) => {
+  Context.get(FiberRefs.getOrDefault(options.context, FiberRef.currentContext), Stdio).stderr.write(format(options))
+})

@@ -2,13 +2,14 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { SyncRun } from "../SyncRun.js"
+import { Stdio } from "./Stdio.js"
 
 type Run = SyncRun
 
 export const number = new Intl.NumberFormat("en-US")
 
 /** Writes `text` as is: `Console.log` would add a line break CSV and NDJSON do not want. */
-export const write = (text: string) => Effect.sync(() => process.stdout.write(text))
+export const write = (text: string) => Effect.map(Stdio, ({ stdout }) => stdout.write(text))
 
 /** `value` as indented JSON, or as the text `render` makes of it. */
 export const printTextOrJson = <A>(format: "table" | "json", value: A, render: (value: A) => string) =>

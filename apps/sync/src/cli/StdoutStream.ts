@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { type Output, Stdio } from "./Stdio.js"
 
 /** Standard output failed for a reason other than its reader going away. */
 export class StdoutError extends Schema.TaggedError<StdoutError>()("StdoutError", { reason: Schema.String }) {
@@ -9,25 +10,28 @@ export class StdoutError extends Schema.TaggedError<StdoutError>()("StdoutError"
   }
 }
 
-/** The first error standard output met; watched from the first write on, for the rest of the process. */
-let failed: NodeJS.ErrnoException | undefined
-let watching = false
+/** The first error each standard output met, watched from its first write on, for the rest of the process. */
+type Watched = { failed?: NodeJS.ErrnoException }
+const failures = new WeakMap<Output, Watched>()
+
+const watch = (stdout: Output) => {
+  const known = failures.get(stdout)
+  if (known !== undefined) return known
+  const state: Watched = {}
+  failures.set(stdout, state)
+  // Kept for good: a write that fails after the last one returned would otherwise throw at exit.
+  stdout.on("error", (error: NodeJS.ErrnoException) => (state.failed ??= error))
+  return state
+}
 
 /** Writes `chunk` and waits until standard output has it, so the caller may reuse its bytes; false once it failed. */
-const written = (chunk: string | Uint8Array) =>
+const written = (stdout: Output, state: Watched) => (chunk: string | Uint8Array) =>
   Effect.async<boolean>((resume) => {
-    process.stdout.write(chunk, (error) => {
-      if (error !== null && error !== undefined) failed ??= error
-      resume(Effect.succeed(failed === undefined))
+    stdout.write(chunk, (error) => {
+      if (error !== null && error !== undefined) state.failed ??= error
+      resume(Effect.succeed(state.failed === undefined))
     })
   })
-
-const watch = () => {
-  if (watching) return
-  watching = true
-  // Kept for good: a write that fails after the last one returned would otherwise throw at exit.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => (failed ??= error))
-}
 
 /**
  * Writes `texts` to standard output as they come, each once the one before is written, so a producer
@@ -36,9 +40,14 @@ const watch = () => {
  * succeeds, as a shell tool does when `head` has what it wants.
  */
 export const write = <E, R>(texts: Stream.Stream<string | Uint8Array, E, R>): Effect.Effect<void, E | StdoutError, R> =>
-  Effect.sync(watch).pipe(
-    Effect.zipRight(Stream.runForEachWhile(texts, (chunk) => (failed === undefined ? written(chunk) : Effect.succeed(false)))),
-    Effect.zipRight(Effect.suspend(() =>
-      failed === undefined || failed.code === "EPIPE" ? Effect.void : Effect.fail(new StdoutError({ reason: failed.message }))
-    ))
-  )
+  Effect.flatMap(Stdio, ({ stdout }) => {
+    const state = watch(stdout)
+    const write = written(stdout, state)
+    return Stream.runForEachWhile(texts, (chunk) => (state.failed === undefined ? write(chunk) : Effect.succeed(false))).pipe(
+      Effect.zipRight(Effect.suspend(() =>
+        state.failed === undefined || state.failed.code === "EPIPE"
+          ? Effect.void
+          : Effect.fail(new StdoutError({ reason: state.failed.message }))
+      ))
+    )
+  })

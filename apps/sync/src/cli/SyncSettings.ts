@@ -1,6 +1,7 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { PicaClient } from "@picasync/client"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type { MirrorDatabaseOptions } from "../db/MirrorDatabase.js"
@@ -11,6 +12,7 @@ import { proxiedHttpClient } from "./HttpProxy.js"
 import * as LogLine from "./LogLine.js"
 import * as Mirror from "./Mirror.js"
 import type { NotifySettings } from "./Notifications.js"
+import { Stdio } from "./Stdio.js"
 import type { UsageError } from "./UsageError.js"
 
 /** What a sync needs to run, checked before the database is opened. */
@@ -54,5 +56,7 @@ export const syncLayer = (
       retryFor: settings.retry.retryFor,
       retryMaxDelay: settings.retry.retryMaxDelay
     }).pipe(Layer.provide(http)))),
-    process.stderr.isTTY ? Progress.bar(process.stderr, { logger: LogLine.stderr, format: LogLine.format }) : Progress.logLines
+    Layer.unwrapEffect(Effect.map(Stdio, ({ stderr }) =>
+      stderr.isTTY === true ? Progress.bar(stderr, { logger: LogLine.stderr, format: LogLine.format }) : Progress.logLines
+    ))
   )

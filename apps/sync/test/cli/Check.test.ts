@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { spawnCli, tempDir } from "../harness.js"
+import { runCli } from "../cliInProcess.js"
+import { tempDir } from "../harness.js"
 import { acme, fixtureMirror, quoted } from "../query/fixture.js"
 
 const dbPath = (url: string) => url.slice("file:".length)
@@ -22,17 +23,13 @@ describe("picasync check (CLI)", () => {
       )
       const db = ["--db", dbPath(url)]
       const [healthy, json, junit] = yield* Effect.all([
-        spawnCli(["check", ...db, "--max-failing", "2", "--max-age", "6h", "--failing-for", "30d", "--assert", none]),
-        spawnCli(["check", ...db, "--format", "json", "--source", "test"]),
-        spawnCli(["check", ...db, "--max-failing", "5", "--assert", none, "--assert", some, "--format", "junit"])
-      ])
-      const [healthyExit, jsonExit, junitExit] = yield* Effect.all(
-        [healthy.exitCode, json.exitCode, junit.exitCode],
-        { concurrency: "unbounded" }
-      )
+        runCli(["check", ...db, "--max-failing", "2", "--max-age", "6h", "--failing-for", "30d", "--assert", none]),
+        runCli(["check", ...db, "--format", "json", "--source", "test"]),
+        runCli(["check", ...db, "--max-failing", "5", "--assert", none, "--assert", some, "--format", "junit"])
+      ], { concurrency: "unbounded" })
 
-      assert.strictEqual(healthyExit, 0, healthy.stderr())
-      const lines = healthy.stdout().trimEnd().split("\n")
+      assert.strictEqual(healthy.exitCode, 0, healthy.stderr)
+      const lines = healthy.stdout.trimEnd().split("\n")
       assert.deepStrictEqual(lines.map((line) => line.split(":")[0]), [
         "PASS last-success-age (test)",
         "PASS last-run (test)",
@@ -45,11 +42,11 @@ describe("picasync check (CLI)", () => {
       assert.strictEqual(lines[2], "PASS max-failing (test): 2 active connections in state failed (at most 2 allowed)")
       assert.strictEqual(lines[4], "PASS no-linear-failures: no rows")
       assert.strictEqual(lines[5], "ok: 5 checks passed")
-      assert.strictEqual(healthy.stderr(), "")
+      assert.strictEqual(healthy.stderr, "")
 
-      assert.strictEqual(jsonExit, 1, json.stderr())
-      assert.strictEqual(json.stderr(), "picasync: 1 of 4 checks failed\n")
-      const report = JSON.parse(json.stdout()) as {
+      assert.strictEqual(json.exitCode, 1, json.stderr)
+      assert.strictEqual(json.stderr, "picasync: 1 of 4 checks failed\n")
+      const report = JSON.parse(json.stdout) as {
         ok: boolean
         checks: Array<{ name: string; source?: string; ok: boolean; detail: string }>
       }
@@ -62,8 +59,8 @@ describe("picasync check (CLI)", () => {
       ])
       assert.strictEqual(report.checks[2]?.detail, "2 active connections in state failed (at most 0 allowed)")
 
-      assert.strictEqual(junitExit, 1, junit.stderr())
-      const xml = junit.stdout()
+      assert.strictEqual(junit.exitCode, 1, junit.stderr)
+      const xml = junit.stdout
       assert.isTrue(xml.startsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"picasync check\""))
       assert.match(xml, /<testsuites name="picasync check" tests="6" failures="1" errors="0">/)
       assert.match(xml, /<testsuite name="picasync check" tests="6" failures="1" errors="0" skipped="0">/)
@@ -87,18 +84,18 @@ describe("picasync check (CLI)", () => {
       const dir = yield* tempDir
       const absent = join(dir, "absent.db")
       const [maxAge, file, missing] = yield* Effect.all([
-        spawnCli(["check", "--db", dbPath(url), "--max-age", "soon"]),
-        spawnCli(["check", "--db", dbPath(url), "--assert", join(dir, "nope.sql")]),
-        spawnCli(["check", "--db", absent])
-      ])
-      assert.strictEqual(yield* maxAge.exitCode, 2)
-      assert.strictEqual(maxAge.stderr(), "picasync: --max-age takes an interval such as 30s, 5m, 1h or 7d; got \"soon\"\n")
-      assert.strictEqual(maxAge.stdout(), "")
-      assert.strictEqual(yield* file.exitCode, 2)
-      assert.match(file.stderr(), /^picasync: --assert .*nope\.sql cannot be read: ENOENT/)
-      assert.strictEqual(yield* missing.exitCode, 1)
-      assert.include(missing.stderr(), `no database at ${absent}: run picasync sync first`)
-      assert.include(missing.stderr(), "run picasync sync first, or point --db (PICASYNC_DB) at the mirror")
+        runCli(["check", "--db", dbPath(url), "--max-age", "soon"]),
+        runCli(["check", "--db", dbPath(url), "--assert", join(dir, "nope.sql")]),
+        runCli(["check", "--db", absent])
+      ], { concurrency: "unbounded" })
+      assert.strictEqual(maxAge.exitCode, 2)
+      assert.strictEqual(maxAge.stderr, "picasync: --max-age takes an interval such as 30s, 5m, 1h or 7d; got \"soon\"\n")
+      assert.strictEqual(maxAge.stdout, "")
+      assert.strictEqual(file.exitCode, 2)
+      assert.match(file.stderr, /^picasync: --assert .*nope\.sql cannot be read: ENOENT/)
+      assert.strictEqual(missing.exitCode, 1)
+      assert.include(missing.stderr, `no database at ${absent}: run picasync sync first`)
+      assert.include(missing.stderr, "run picasync sync first, or point --db (PICASYNC_DB) at the mirror")
       assert.isFalse(existsSync(absent))
     }), { timeout: 60_000 })
 })

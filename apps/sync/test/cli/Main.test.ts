@@ -2,16 +2,17 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { runCli } from "../cliInProcess.js"
 import { spawnCli, startMock, tempDir } from "../harness.js"
 
 const packageVersion = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string
 
-/** Runs `picasync …args` to its end: exit code and output. */
+/** Runs the bin `picasync …args` to its end, in a process of its own: exit code and output. */
 const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   Effect.gen(function*() {
     const cli = yield* spawnCli(args, env)
-    const exit = yield* cli.exitCode
-    return { exit, stdout: cli.stdout(), stderr: cli.stderr() }
+    const exitCode = yield* cli.exitCode
+    return { exitCode, stdout: cli.stdout(), stderr: cli.stderr() }
   })
 
 describe("picasync (the command line as a whole)", () => {
@@ -19,7 +20,7 @@ describe("picasync (the command line as a whole)", () => {
     Effect.gen(function*() {
       const [version, help] = yield* Effect.all([run(["--version"]), run(["sync", "--help"])], { concurrency: 2 })
       assert.strictEqual(version.stdout.trim(), packageVersion)
-      assert.strictEqual(help.exit, 0, help.stderr)
+      assert.strictEqual(help.exitCode, 0, help.stderr)
       assert.notInclude(help.stdout, "\u001b", "no escape code off a terminal")
       assert.include(help.stdout, "$ picasync sync [--base-url URL]")
       assert.notInclude(help.stdout, "A user-defined piece of text")
@@ -34,8 +35,8 @@ describe("picasync (the command line as a whole)", () => {
       const mock = yield* startMock({ count: 20, seed: 91 })
       const db = join(yield* tempDir, "mirror.db")
       const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db }
-      const first = yield* run(["sync", "--format", "json"], env)
-      assert.strictEqual(first.exit, 0, first.stderr)
+      const first = yield* runCli(["sync", "--format", "json"], env)
+      assert.strictEqual(first.exitCode, 0, first.stderr)
       assert.include(JSON.parse(first.stdout), { id: 1, status: "succeeded" })
       const commands: ReadonlyArray<ReadonlyArray<string>> = [
         ["status", "--format", "json", "--max-age", "1h"],
@@ -45,10 +46,10 @@ describe("picasync (the command line as a whole)", () => {
         ["sync", "--json"],
         ["status", "--stale-after", "1h"]
       ]
-      const results = yield* Effect.forEach(commands, (args) => run(args, env), { concurrency: 3 })
-      for (const [index, { exit, stderr, stdout }] of results.entries()) {
+      const results = yield* Effect.forEach(commands, (args) => runCli(args, env), { concurrency: 3 })
+      for (const [index, { exitCode, stderr, stdout }] of results.entries()) {
         const args = commands[index]!
-        assert.strictEqual(exit, 0, `${args.join(" ")}: ${stderr}`)
+        assert.strictEqual(exitCode, 0, `${args.join(" ")}: ${stderr}`)
         if (args.includes("--format")) {
           assert.doesNotThrow(() => JSON.parse(stdout), `${args.join(" ")} prints JSON`)
           assert.strictEqual(stderr, "")
@@ -67,9 +68,18 @@ describe("picasync (the command line as a whole)", () => {
     Effect.gen(function*() {
       const db = join(yield* tempDir, "mirror.db")
       const results = yield* Effect.forEach([["report"], ["check"]], (command) => run([...command, "--source", "", "--db", db]), { concurrency: 2 })
-      for (const { exit, stderr } of results) {
-        assert.strictEqual(exit, 2, stderr)
+      for (const { exitCode, stderr } of results) {
+        assert.strictEqual(exitCode, 2, stderr)
         assert.include(stderr, "picasync: --source is empty")
       }
+    }), { timeout: 60_000 })
+
+  it.scopedLive("a command that fails is exit 1 from the bin, with one line on stderr", () =>
+    Effect.gen(function*() {
+      const absent = join(yield* tempDir, "absent.db")
+      const { exitCode, stderr, stdout } = yield* run(["status", "--db", absent])
+      assert.strictEqual(exitCode, 1, stderr)
+      assert.strictEqual(stdout, "")
+      assert.strictEqual(stderr, `picasync: no database at ${absent}: run picasync sync first, or point --db (PICASYNC_DB) at the mirror\n`)
     }), { timeout: 60_000 })
 })

@@ -3,7 +3,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { Effect } from "effect"
 import { testCliBin, testCliCodeCache } from "../cliBundle.js"
-import { mirrorSnapshot, rows, spawnCli, synced } from "../harness.js"
+import { runCli } from "../cliInProcess.js"
+import { mirrorSnapshot, rows, synced } from "../harness.js"
 import { startSqld } from "../Sqld.js"
 
 const PICA_SECRET = "sk_test_mcp_never_shown_0123456789"
@@ -59,10 +60,9 @@ const connect = (args: ReadonlyArray<string>, env: Record<string, string> = {}) 
 /** What `picasync …args --format json` prints, parsed. */
 const cliJson = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.gen(function*() {
-    const cli = yield* spawnCli([...args, "--format", "json"], env)
-    const exit = yield* cli.exitCode
-    assert.include([0, 1], exit, cli.stderr())
-    return JSON.parse(cli.stdout())
+    const cli = yield* runCli([...args, "--format", "json"], env)
+    assert.include([0, 1], cli.exitCode, cli.stderr)
+    return JSON.parse(cli.stdout)
   })
 
 const writes = [

@@ -5,6 +5,7 @@ import { Cause, ConfigProvider, Effect, type Exit } from "effect"
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { exitCode, main } from "../../src/cli/Main.js"
+import { runCli } from "../cliInProcess.js"
 import { spawnCli, startMock, tempDir, waitFor } from "../harness.js"
 
 const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
@@ -48,13 +49,13 @@ describe("picasync sync --metrics-file", () => {
       const file = join(textfiles, "picasync.prom")
       const startedAt = Date.now()
       // Pages of a fixed size, so the rows fetched are the inventory's, none read twice where a learned size overlaps.
-      const cli = yield* spawnCli(
+      const cli = yield* runCli(
         ["sync", "--db", join(dir, "mirror.db"), "--format", "json", "--metrics-file", file, "--retry-max-delay", "1s", "--page-size", "100"],
         apiEnv(mock)
       )
-      assert.strictEqual(yield* cli.exitCode, 0, cli.stderr())
+      assert.strictEqual(cli.exitCode, 0, cli.stderr)
       const endedAt = Date.now()
-      const run = JSON.parse(cli.stdout()) as Record<string, number>
+      const run = JSON.parse(cli.stdout) as Record<string, number>
       const metrics = readMetrics(file)
 
       const at = metrics.get(lastSuccessAt)!
@@ -152,9 +153,9 @@ describe("picasync sync --metrics-file", () => {
       }
       assert.isFalse(existsSync(db))
 
-      const help = yield* spawnCli(["sync", "--help"])
-      assert.strictEqual(yield* help.exitCode, 0)
-      assert.include(help.stdout(), "--metrics-file")
-      assert.include(help.stdout(), "PICASYNC_METRICS_FILE")
+      const help = yield* runCli(["sync", "--help"])
+      assert.strictEqual(help.exitCode, 0)
+      assert.include(help.stdout, "--metrics-file")
+      assert.include(help.stdout, "PICASYNC_METRICS_FILE")
     }), 60_000)
 })

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import type { ChangeEvent as Event } from "../../src/Changes.js"
 import { signature } from "../../src/Notify.js"
+import { runCli } from "../cliInProcess.js"
 import { count, rows, spawnCli, startMock, tempDir, waitFor } from "../harness.js"
 
 interface Received {
@@ -69,12 +70,6 @@ const setup = (count: number, seed: number) =>
     return { mock, receiver, url, env }
   })
 
-const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.gen(function*() {
-    const cli = yield* spawnCli(args, env)
-    return { cli, exit: yield* cli.exitCode }
-  })
-
 const events = (received: ReadonlyArray<Received>) => received.flatMap((request) => request.events)
 const undelivered = (url: string) => count(url, "SELECT 1 FROM undelivered_notifications")
 const listed = (mock: MockPica.MockPicaServer) => Effect.map(mock.inventory, (rows) => rows.length)
@@ -83,8 +78,8 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
   it.scopedLive("each run's changes are posted once committed, signed, with stable ids; an unchanged re-sync posts nothing", () =>
     Effect.gen(function*() {
       const { env, mock, receiver, url } = yield* setup(250, 31)
-      const first = yield* run(["sync"], env)
-      assert.strictEqual(first.exit, 0, first.cli.stderr())
+      const first = yield* runCli(["sync"], env)
+      assert.strictEqual(first.exitCode, 0, first.stderr)
       const inserted = events(receiver.received)
       assert.strictEqual(inserted.length, yield* listed(mock))
       assert.strictEqual(new Set(inserted.map((event) => event.id)).size, inserted.length, "ids are unique")
@@ -101,8 +96,8 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
       const [target] = [...truth.keys()]
       assert.isDefined(target)
       yield* mock.update(target, { name: "renamed" })
-      const second = yield* run(["sync"], env)
-      assert.strictEqual(second.exit, 0, second.cli.stderr())
+      const second = yield* runCli(["sync"], env)
+      assert.strictEqual(second.exitCode, 0, second.stderr)
       const updated = events(receiver.received).slice(inserted.length)
       assert.strictEqual(updated.length, 1)
       const [update] = updated
@@ -110,20 +105,20 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
       assert.include(update, { kind: "updated", connection_id: target, run_id: 2 })
       assert.deepStrictEqual(update.changed_fields?.name?.new, "renamed")
       const requests = receiver.received.length
-      const third = yield* run(["sync"], env)
-      assert.strictEqual(third.exit, 0, third.cli.stderr())
+      const third = yield* runCli(["sync"], env)
+      assert.strictEqual(third.exitCode, 0, third.stderr)
       assert.strictEqual(receiver.received.length, requests, "an unchanged re-sync posts nothing")
       assert.strictEqual(yield* undelivered(url), 0)
-      for (const text of [first.cli.stdout(), first.cli.stderr(), second.cli.stderr()]) assert.notInclude(text, SECRET)
+      for (const text of [first.stdout, first.stderr, second.stderr]) assert.notInclude(text, SECRET)
     }), { timeout: 90_000 })
 
   it.scopedLive("a receiver that fails keeps them queued and visible with its error; picasync notify delivers them later", () =>
     Effect.gen(function*() {
       const { env, mock, receiver, url } = yield* setup(120, 32)
       receiver.answer.mode = "fail"
-      const sync = yield* run(["sync", "--notify-kinds", "inserted"], env)
-      assert.strictEqual(sync.exit, 1)
-      assert.match(sync.cli.stderr(), /could not deliver change notifications to http:\/\/127\.0\.0\.1:\d+\/hooks\/picasync: HTTP 500; \d+ wait in undelivered_notifications/)
+      const sync = yield* runCli(["sync", "--notify-kinds", "inserted"], env)
+      assert.strictEqual(sync.exitCode, 1)
+      assert.match(sync.stderr, /could not deliver change notifications to http:\/\/127\.0\.0\.1:\d+\/hooks\/picasync: HTTP 500; \d+ wait in undelivered_notifications/)
       assert.deepStrictEqual(yield* rows(url, "SELECT status FROM sync_runs"), [{ status: "succeeded" }], "the mirror's run itself succeeded")
       const queued = yield* listed(mock)
       assert.strictEqual(yield* undelivered(url), queued)
@@ -132,13 +127,13 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
       assert.isAbove(receiver.received.length, 1, "the batch was tried again before giving up")
       receiver.answer.mode = "ok"
       const tried = receiver.received.length
-      const notify = yield* run(["notify"], env)
-      assert.strictEqual(notify.exit, 0, notify.cli.stderr())
+      const notify = yield* runCli(["notify"], env)
+      assert.strictEqual(notify.exitCode, 0, notify.stderr)
       assert.strictEqual(yield* undelivered(url), 0)
       assert.strictEqual(new Set(events(receiver.received.slice(tried)).map((event) => event.id)).size, queued)
-      const usage = yield* run(["sync", "--notify-kinds", "inserted,created"], env)
-      assert.strictEqual(usage.exit, 2)
-      assert.include(usage.cli.stderr(), "--notify-kinds")
+      const usage = yield* runCli(["sync", "--notify-kinds", "inserted,created"], env)
+      assert.strictEqual(usage.exitCode, 2)
+      assert.include(usage.stderr, "--notify-kinds")
     }), { timeout: 90_000 })
 
   it.scopedLive("a receiver's 404 is not tried again; a password in its URL goes as Basic auth and is shown nowhere", () =>
@@ -147,17 +142,17 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
       const password = "hunter2Notify"
       const withCredentials = receiver.url.replace("http://", `http://hooks:${password}@`)
       receiver.answer.mode = "missing"
-      const sync = yield* run(["sync"], { ...env, PICASYNC_NOTIFY_URL: withCredentials })
-      assert.strictEqual(sync.exit, 1)
-      assert.include(sync.cli.stderr(), ": HTTP 404;")
+      const sync = yield* runCli(["sync"], { ...env, PICASYNC_NOTIFY_URL: withCredentials })
+      assert.strictEqual(sync.exitCode, 1)
+      assert.include(sync.stderr, ": HTTP 404;")
       assert.strictEqual(receiver.received.length, 1, "a 404 will not change: one attempt")
       assert.strictEqual(receiver.received[0]!.authorization, `Basic ${Buffer.from(`hooks:${password}`).toString("base64")}`)
       receiver.answer.mode = "ok"
-      const notify = yield* run(["notify", "--notify-url", withCredentials], env)
-      assert.strictEqual(notify.exit, 0, notify.cli.stderr())
+      const notify = yield* runCli(["notify", "--notify-url", withCredentials], env)
+      assert.strictEqual(notify.exitCode, 0, notify.stderr)
       assert.strictEqual(yield* undelivered(url), 0)
       const stored = JSON.stringify(yield* rows(url, "SELECT * FROM notification_outbox"))
-      for (const text of [sync.cli.stdout(), sync.cli.stderr(), notify.cli.stdout(), notify.cli.stderr(), stored]) {
+      for (const text of [sync.stdout, sync.stderr, notify.stdout, notify.stderr, stored]) {
         assert.notInclude(text, password)
       }
     }), { timeout: 90_000 })
@@ -174,8 +169,8 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
       assert.strictEqual(yield* count(url, "SELECT 1 FROM connections"), all, "the run had committed")
       assert.strictEqual(yield* undelivered(url), all, "nothing was marked delivered")
       receiver.answer.mode = "ok"
-      const next = yield* run(["sync"], env)
-      assert.strictEqual(next.exit, 0, next.cli.stderr())
+      const next = yield* runCli(["sync"], env)
+      assert.strictEqual(next.exitCode, 0, next.stderr)
       assert.strictEqual(yield* undelivered(url), 0)
       const byId = new Map(events(receiver.received).map((event) => [event.id, event]))
       assert.strictEqual(byId.size, all, "every change once, after deduplication by id")
@@ -186,8 +181,8 @@ describe("change notifications (sync --notify-url, picasync notify)", () => {
     Effect.gen(function*() {
       const { env, mock, receiver, url } = yield* setup(900, 34)
       yield* mock.setFaults({ errors: { rate: 1 }, script: Array.from({ length: 4 }, () => ({})) })
-      const failed = yield* run(["sync", "--retry-for", "1s", "--retry-max-delay", "1s"], env)
-      assert.strictEqual(failed.exit, 1)
+      const failed = yield* runCli(["sync", "--retry-for", "1s", "--retry-max-delay", "1s"], env)
+      assert.strictEqual(failed.exitCode, 1)
       assert.deepStrictEqual(yield* rows(url, "SELECT status FROM sync_runs"), [{ status: "failed" }])
       assert.strictEqual(yield* count(url, "SELECT 1 FROM notification_outbox"), 0)
       assert.strictEqual(receiver.received.length, 0)

@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { escapeHtml, render } from "../../src/ReportHtml.js"
 import type { Report } from "../../src/Report.js"
-import { rows, spawnCli, sqlClient, sync, tempDir } from "../harness.js"
+import { runCli } from "../cliInProcess.js"
+import { rows, sqlClient, sync, tempDir } from "../harness.js"
 import { fixtureMirror, older } from "../query/fixture.js"
 import { chromiumPath, hasChromium, launch, openOffline } from "./reportBrowser.js"
 
@@ -30,10 +31,10 @@ const hostileMirror = Effect.gen(function*() {
 const runReport = (url: string, extra: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const out = join(yield* tempDir, "report.html")
-    const cli = yield* spawnCli(["report", "--db", dbPath(url), "--out", out, ...extra])
-    assert.strictEqual(yield* cli.exitCode, 0, cli.stderr())
-    assert.strictEqual(cli.stdout(), `report written to ${out}\n`)
-    assert.strictEqual(cli.stderr(), "")
+    const cli = yield* runCli(["report", "--db", dbPath(url), "--out", out, ...extra])
+    assert.strictEqual(cli.exitCode, 0, cli.stderr)
+    assert.strictEqual(cli.stdout, `report written to ${out}\n`)
+    assert.strictEqual(cli.stderr, "")
     return { out, html: readFileSync(out, "utf8") }
   })
 
@@ -123,17 +124,17 @@ describe("picasync report (CLI)", () => {
       const dir = yield* tempDir
       const absent = join(dir, "absent.db")
       const out = join(dir, "r.html")
-      const missing = yield* spawnCli(["report", "--db", absent, "--out", out])
-      assert.strictEqual(yield* missing.exitCode, 1)
-      assert.include(missing.stderr(), `no database at ${absent}`)
+      const missing = yield* runCli(["report", "--db", absent, "--out", out])
+      assert.strictEqual(missing.exitCode, 1)
+      assert.include(missing.stderr, `no database at ${absent}`)
       assert.isFalse(existsSync(absent))
       assert.isFalse(existsSync(out))
-      const days = yield* spawnCli(["report", "--db", absent, "--days", "0"])
-      assert.strictEqual(yield* days.exitCode, 2)
-      assert.include(days.stderr(), "--days")
-      const help = yield* spawnCli(["report", "--help"])
-      assert.strictEqual(yield* help.exitCode, 0)
-      for (const flag of ["--db", "--db-auth-token", "--source", "--days", "--out"]) assert.include(help.stdout(), flag)
+      const days = yield* runCli(["report", "--db", absent, "--days", "0"])
+      assert.strictEqual(days.exitCode, 2)
+      assert.include(days.stderr, "--days")
+      const help = yield* runCli(["report", "--help"])
+      assert.strictEqual(help.exitCode, 0)
+      for (const flag of ["--db", "--db-auth-token", "--source", "--days", "--out"]) assert.include(help.stdout, flag)
     }), { timeout: 90_000 })
 
   it.scopedLive("--source limits the report to one source", () =>
@@ -173,9 +174,9 @@ describe.skipIf(!hasChromium())(browserSuite, () => {
         UNION ALL SELECT 'failed', count(*) FROM live_connections WHERE state = 'failed'
         UNION ALL SELECT 'unhealthy', count(*) FROM unhealthy_connections
         UNION ALL SELECT 'platform:' || coalesce(platform, 'none'), count(*) FROM live_connections GROUP BY platform`
-      const query = yield* spawnCli(["query", question, "--db", dbPath(url), "--format", "json"])
-      assert.strictEqual(yield* query.exitCode, 0, query.stderr())
-      const answers = new Map((JSON.parse(query.stdout()) as Array<{ k: string; n: number }>).map((row) => [row.k, row.n]))
+      const query = yield* runCli(["query", question, "--db", dbPath(url), "--format", "json"])
+      assert.strictEqual(query.exitCode, 0, query.stderr)
+      const answers = new Map((JSON.parse(query.stdout) as Array<{ k: string; n: number }>).map((row) => [row.k, row.n]))
       const platforms = [...answers.keys()].filter((k) => k.startsWith("platform:")).map((k) => k.slice("platform:".length))
       assert.deepStrictEqual(platforms.sort(), ["gmail", "linear", "slack", "stripe"])
       assert.strictEqual(answers.get("failed"), 2)

@@ -5,6 +5,7 @@ import { Cause, ConfigProvider, Effect, type Exit } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { exitCode, main } from "../../src/cli/Main.js"
+import { runCli } from "../cliInProcess.js"
 import { count, mirrored, mirrorSnapshot, rows, spawnCli, stagedRows, stagingTables, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
 
 const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
@@ -16,9 +17,9 @@ describe("picasync sync (CLI)", () => {
   it.scopedLive("a usage error exits 2 with its message on stderr, before any database is created", () =>
     Effect.gen(function*() {
       const db = join(yield* tempDir, "never.db")
-      const cli = yield* spawnCli(["sync", "--db", db])
-      assert.strictEqual(yield* cli.exitCode, 2)
-      assert.include(cli.stderr(), "picasync: PICA_SECRET_KEY is not set")
+      const cli = yield* runCli(["sync", "--db", db])
+      assert.strictEqual(cli.exitCode, 2)
+      assert.include(cli.stderr, "picasync: PICA_SECRET_KEY is not set")
       assert.isFalse(existsSync(db))
     }))
 
@@ -64,13 +65,13 @@ describe("picasync sync (CLI)", () => {
     Effect.gen(function*() {
       const mock = yield* startMock({ count: 20 })
       const dir = yield* tempDir
-      const cli = yield* spawnCli(
+      const cli = yield* runCli(
         ["sync", "--db", join(dir, "mirror.db"), "--retry-for", "1s", "--retry-max-delay", "1s"],
         { ...apiEnv(mock), HTTP_PROXY: "http://user:hunter2@127.0.0.1:9" }
       )
-      assert.strictEqual(yield* cli.exitCode, 1)
-      assert.include(cli.stderr(), "127.0.0.1:9")
-      assert.notInclude(cli.stderr(), "hunter2")
+      assert.strictEqual(cli.exitCode, 1)
+      assert.include(cli.stderr, "127.0.0.1:9")
+      assert.notInclude(cli.stderr, "hunter2")
       assert.deepStrictEqual(yield* mock.requests, [], "nothing reached the API directly")
     }))
 
@@ -81,9 +82,9 @@ describe("picasync sync (CLI)", () => {
       yield* Effect.forEach(cases, ([baseUrl, failed], index) =>
         Effect.gen(function*() {
           const url = `file:${join(dir, `mirror-${index}.db`)}`
-          const cli = yield* spawnCli(["sync", "--db", url, "--retry-for", "2s"], { PICA_SECRET_KEY: "sk_test_x", PICA_BASE_URL: baseUrl })
-          assert.strictEqual(yield* cli.exitCode, 1, cli.stderr())
-          const lines = cli.stderr().trim().split("\n")
+          const cli = yield* runCli(["sync", "--db", url, "--retry-for", "2s"], { PICA_SECRET_KEY: "sk_test_x", PICA_BASE_URL: baseUrl })
+          assert.strictEqual(cli.exitCode, 1, cli.stderr)
+          const lines = cli.stderr.trim().split("\n")
           const warning = new RegExp(
             `^(\\S+) warn GET ${baseUrl}/v1/vault/connections\\?.*: ${failed} \\(attempt 1\\); next try in \\d+\\.\\d s, (\\d+s|under 1s) of the retry budget left$`
           )

@@ -1,26 +1,21 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { join } from "node:path"
-import { type CliProcess, count, mirrorSnapshot, spawnCli, startMock, tempDir } from "../harness.js"
+import { type CliRun, runCli } from "../cliInProcess.js"
+import { count, mirrorSnapshot, startMock, tempDir } from "../harness.js"
 import { emptySqld, type Sqld, startSqld } from "../Sqld.js"
 
 /** The server's URL with a read-write token in it, for the test's own SQL (never given to the CLI). */
 const asAdmin = (server: Sqld) => `${server.url}?authToken=${server.tokens!.rw}`
 
-const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.gen(function*() {
-    const cli = yield* spawnCli(args, env)
-    return { cli, exit: yield* cli.exitCode }
-  })
-
 /** Exit 1 with one line on stderr, nothing on stdout, and no secret anywhere. */
-const failsInOneLine = (cli: CliProcess, exit: number, expected: RegExp, secrets: ReadonlyArray<string>, what = "") => {
-  assert.strictEqual(exit, 1, `${what}: ${cli.stderr()}`)
-  assert.strictEqual(cli.stdout(), "", what)
-  const lines = cli.stderr().trimEnd().split("\n")
-  assert.strictEqual(lines.length, 1, `${what}: ${cli.stderr()}`)
+const failsInOneLine = (cli: CliRun, expected: RegExp, secrets: ReadonlyArray<string>, what = "") => {
+  assert.strictEqual(cli.exitCode, 1, `${what}: ${cli.stderr}`)
+  assert.strictEqual(cli.stdout, "", what)
+  const lines = cli.stderr.trimEnd().split("\n")
+  assert.strictEqual(lines.length, 1, `${what}: ${cli.stderr}`)
   assert.match(lines[0]!, expected, what)
-  for (const secret of secrets) assert.notInclude(cli.stderr(), secret, what)
+  for (const secret of secrets) assert.notInclude(cli.stderr, secret, what)
 }
 
 /** A sqld with JWT auth and a mock whose first sync the server holds, synced with a read-write token. */
@@ -29,8 +24,8 @@ const teamMirror = (count: number) =>
     const server = yield* emptySqld({ auth: true })
     const mock = yield* startMock({ count, seed: 3 })
     const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: server.url }
-    const { cli, exit } = yield* run(["sync"], { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.rw })
-    assert.strictEqual(exit, 0, cli.stderr())
+    const cli = yield* runCli(["sync"], { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.rw })
+    assert.strictEqual(cli.exitCode, 0, cli.stderr)
     return { server, mock, env, ro: { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.ro } }
   })
 
@@ -40,8 +35,8 @@ describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)
       const server = yield* emptySqld({ auth: true })
       const env = { PICASYNC_DB: server.url, PICASYNC_DB_AUTH_TOKEN: server.tokens!.ro }
       for (const command of [["status"], ["tables"], ["query", "select 1"], ["check"]]) {
-        const { cli, exit } = yield* run(command, env)
-        failsInOneLine(cli, exit, new RegExp(`^picasync: no mirror at ${server.url}: .*run picasync sync first`), [server.tokens!.ro])
+        const cli = yield* runCli(command, env)
+        failsInOneLine(cli, new RegExp(`^picasync: no mirror at ${server.url}: .*run picasync sync first`), [server.tokens!.ro])
       }
       // A server emptied after another test keeps SQLite's empty `sqlite_sequence`, which no read command makes.
       assert.strictEqual(yield* count(asAdmin(server), "SELECT 1 FROM sqlite_master WHERE name <> 'sqlite_sequence'"), 0)
@@ -50,20 +45,20 @@ describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)
   it.scopedLive("a read-write token syncs; a read-only one runs query, status and tables but cannot sync", () =>
     Effect.gen(function*() {
       const { env, ro, server } = yield* teamMirror(400)
-      const status = yield* run(["status"], ro)
-      assert.strictEqual(status.exit, 0, status.cli.stderr())
-      assert.include(status.cli.stdout(), "source test")
-      const query = yield* run(["query", "select count(*) as n from live_connections", "--format", "csv"], ro)
-      assert.strictEqual(query.exit, 0, query.cli.stderr())
+      const status = yield* runCli(["status"], ro)
+      assert.strictEqual(status.exitCode, 0, status.stderr)
+      assert.include(status.stdout, "source test")
+      const query = yield* runCli(["query", "select count(*) as n from live_connections", "--format", "csv"], ro)
+      assert.strictEqual(query.exitCode, 0, query.stderr)
       const live = yield* count(asAdmin(server), "SELECT 1 FROM live_connections")
-      assert.strictEqual(query.cli.stdout(), `n\r\n${live}\r\n`)
-      const tables = yield* run(["tables"], ro)
-      assert.strictEqual(tables.exit, 0, tables.cli.stderr())
-      assert.include(tables.cli.stdout(), "live_connections")
-      const sync = yield* run(["sync"], ro)
-      failsInOneLine(sync.cli, sync.exit, /HTTP 403.*read-write token.*--db-auth-token or PICASYNC_DB_AUTH_TOKEN/, [server.tokens!.ro])
-      const again = yield* run(["sync"], { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.rw })
-      assert.strictEqual(again.exit, 0, again.cli.stderr())
+      assert.strictEqual(query.stdout, `n\r\n${live}\r\n`)
+      const tables = yield* runCli(["tables"], ro)
+      assert.strictEqual(tables.exitCode, 0, tables.stderr)
+      assert.include(tables.stdout, "live_connections")
+      const sync = yield* runCli(["sync"], ro)
+      failsInOneLine(sync, /HTTP 403.*read-write token.*--db-auth-token or PICASYNC_DB_AUTH_TOKEN/, [server.tokens!.ro])
+      const again = yield* runCli(["sync"], { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.rw })
+      assert.strictEqual(again.exitCode, 0, again.stderr)
     }), { timeout: 90_000 })
 
   it.scopedLive("query refuses every write on the server, writing CTEs included, and the database is unchanged", () =>
@@ -79,16 +74,16 @@ describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)
       // A read-write token can write; the refusal must not depend on the token.
       for (const token of [server.tokens!.rw, server.tokens!.ro]) {
         for (const sql of writes) {
-          const { cli, exit } = yield* run(["query", sql], { ...env, PICASYNC_DB_AUTH_TOKEN: token })
-          assert.strictEqual(exit, 1, sql)
-          assert.strictEqual(cli.stderr(), "picasync: the statement tries to write; picasync query only reads\n", sql)
+          const cli = yield* runCli(["query", sql], { ...env, PICASYNC_DB_AUTH_TOKEN: token })
+          assert.strictEqual(cli.exitCode, 1, sql)
+          assert.strictEqual(cli.stderr, "picasync: the statement tries to write; picasync query only reads\n", sql)
         }
       }
       // Over Hrana on a WebSocket too.
-      const overWs = yield* run(["query", writes[0]!], { ...ro, PICASYNC_DB: server.url.replace("http:", "ws:") })
-      assert.strictEqual(overWs.cli.stderr(), "picasync: the statement tries to write; picasync query only reads\n")
-      const bad = yield* run(["query", "select nope from connections"], ro)
-      assert.strictEqual(bad.cli.stderr(), "picasync: SQL error: no such column: nope\n")
+      const overWs = yield* runCli(["query", writes[0]!], { ...ro, PICASYNC_DB: server.url.replace("http:", "ws:") })
+      assert.strictEqual(overWs.stderr, "picasync: the statement tries to write; picasync query only reads\n")
+      const bad = yield* runCli(["query", "select nope from connections"], ro)
+      assert.strictEqual(bad.stderr, "picasync: SQL error: no such column: nope\n")
       assert.deepStrictEqual(yield* mirrorSnapshot(asAdmin(server)), before)
     }), { timeout: 90_000 })
 
@@ -113,12 +108,12 @@ describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)
       ]
       yield* Effect.forEach(cases, ([what, command, env, expected]) =>
         Effect.map(
-          run(command, { ...env, PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url }),
-          ({ cli, exit }) => failsInOneLine(cli, exit, expected, [other.tokens!.rw, expired, mock.secret], `${what}, ${command[0]}`)
+          runCli(command, { ...env, PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url }),
+          (cli) => failsInOneLine(cli, expected, [other.tokens!.rw, expired, mock.secret], `${what}, ${command[0]}`)
         ), { concurrency: 3, discard: true })
       // The token written into the URL is a secret too.
-      const inUrl = yield* run(["status"], { PICASYNC_DB: `${server.url}?authToken=${expired}` })
-      failsInOneLine(inUrl.cli, inUrl.exit, /refused the auth token/, [expired])
+      const inUrl = yield* runCli(["status"], { PICASYNC_DB: `${server.url}?authToken=${expired}` })
+      failsInOneLine(inUrl, /refused the auth token/, [expired])
     }), { timeout: 120_000 })
 
   it.scopedLive("an analyst's local replica returns what the server holds after each sync, and --offline what it last fetched", () =>
@@ -127,35 +122,35 @@ describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)
       const replica = join(yield* tempDir, "team.db")
       const liveCount = ["query", "select count(*) as n from live_connections", "--format", "csv", "--replica", replica]
       const read = (extra: ReadonlyArray<string> = []) =>
-        Effect.map(run([...liveCount, ...extra], ro), ({ cli, exit }) => {
-          assert.strictEqual(exit, 0, cli.stderr())
-          return cli.stdout()
+        Effect.map(runCli([...liveCount, ...extra], ro), (cli) => {
+          assert.strictEqual(cli.exitCode, 0, cli.stderr)
+          return cli.stdout
         })
       const primary = () => Effect.map(count(asAdmin(server), "SELECT 1 FROM live_connections"), (n) => `n\r\n${n}\r\n`)
       const first = yield* primary()
       assert.strictEqual(yield* read(), first)
       yield* mock.insert({})
       yield* mock.insert({})
-      const synced = yield* run(["sync"], { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.rw })
-      assert.strictEqual(synced.exit, 0, synced.cli.stderr())
+      const synced = yield* runCli(["sync"], { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.rw })
+      assert.strictEqual(synced.exitCode, 0, synced.stderr)
       assert.notStrictEqual(yield* primary(), first)
       assert.strictEqual(yield* read(["--offline"]), first, "offline: as last refreshed")
       assert.strictEqual(yield* read(), yield* primary(), "refreshed: as the server holds it")
-      const write = yield* run(["query", "with t as (select 1) delete from connection_tags", "--replica", replica, "--offline"], ro)
-      assert.strictEqual(write.cli.stderr(), "picasync: the statement tries to write; picasync query only reads\n")
-      const status = yield* run(["status", "--replica", replica, "--offline"], ro)
-      assert.strictEqual(status.exit, 0, status.cli.stderr())
-      const absent = yield* run([...liveCount.slice(0, -1), join(yield* tempDir, "none.db"), "--offline"], ro)
-      failsInOneLine(absent.cli, absent.exit, /no replica at .*none\.db yet.*without --offline/, [server.tokens!.ro])
+      const write = yield* runCli(["query", "with t as (select 1) delete from connection_tags", "--replica", replica, "--offline"], ro)
+      assert.strictEqual(write.stderr, "picasync: the statement tries to write; picasync query only reads\n")
+      const status = yield* runCli(["status", "--replica", replica, "--offline"], ro)
+      assert.strictEqual(status.exitCode, 0, status.stderr)
+      const absent = yield* runCli([...liveCount.slice(0, -1), join(yield* tempDir, "none.db"), "--offline"], ro)
+      failsInOneLine(absent, /no replica at .*none\.db yet.*without --offline/, [server.tokens!.ro])
     }), { timeout: 120_000 })
 
   it.scopedLive("--replica needs a server, and --offline needs --replica: usage errors", () =>
     Effect.gen(function*() {
-      const onFile = yield* run(["status", "--db", "mirror.db", "--replica", "r.db"], {})
-      assert.strictEqual(onFile.exit, 2)
-      assert.include(onFile.cli.stderr(), "--replica")
-      const offline = yield* run(["status", "--db", "http://127.0.0.1:1", "--offline"], {})
-      assert.strictEqual(offline.exit, 2)
-      assert.include(offline.cli.stderr(), "--offline reads a local replica")
+      const onFile = yield* runCli(["status", "--db", "mirror.db", "--replica", "r.db"], {})
+      assert.strictEqual(onFile.exitCode, 2)
+      assert.include(onFile.stderr, "--replica")
+      const offline = yield* runCli(["status", "--db", "http://127.0.0.1:1", "--offline"], {})
+      assert.strictEqual(offline.exitCode, 2)
+      assert.include(offline.stderr, "--offline reads a local replica")
     }))
 })

@@ -3,7 +3,8 @@ import { Effect } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { inspect } from "node:util"
-import { spawnCli, startMock, sync, tempDir } from "../harness.js"
+import { runCli } from "../cliInProcess.js"
+import { startMock, sync, tempDir } from "../harness.js"
 import { startSqld } from "../Sqld.js"
 import { observer } from "../tracing.js"
 
@@ -30,13 +31,13 @@ describe("credentials inside URLs are secrets", () => {
       const db = join(dir, "mirror.db")
       const metrics = join(dir, "picasync.prom")
       const run = (baseUrl: string) =>
-        spawnCli(["sync", "--db", db, "--metrics-file", metrics, "--retry-for", "1s"], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: baseUrl })
+        runCli(["sync", "--db", db, "--metrics-file", metrics, "--retry-for", "1s"], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: baseUrl })
       const failing = yield* run(withPassword("http://127.0.0.1:9"))
-      assert.strictEqual(yield* failing.exitCode, 1)
-      assert.include(failing.stderr(), "picasync: GET http://***@127.0.0.1:9/v1/vault/connections")
+      assert.strictEqual(failing.exitCode, 1)
+      assert.include(failing.stderr, "picasync: GET http://***@127.0.0.1:9/v1/vault/connections")
       const succeeding = yield* run(withPassword(mock.url))
-      assert.strictEqual(yield* succeeding.exitCode, 0, succeeding.stderr())
-      for (const cli of [failing, succeeding]) assertHidden("output", cli.stdout() + cli.stderr())
+      assert.strictEqual(succeeding.exitCode, 0, succeeding.stderr)
+      for (const cli of [failing, succeeding]) assertHidden("output", cli.stdout + cli.stderr)
       assertHidden("files", filesOf(dir))
     }), 60_000)
 
@@ -75,17 +76,17 @@ describe("credentials inside URLs are secrets", () => {
       ]
       yield* Effect.forEach(cases, ([db, command]) =>
         Effect.gen(function*() {
-          const cli = yield* spawnCli([...command, "--db", db])
+          const cli = yield* runCli([...command, "--db", db])
           const what = `${command[0]} --db ${db}`
-          assert.strictEqual(yield* cli.exitCode, failing.includes(db) ? 1 : 0, `${what}: ${cli.stderr()}`)
-          assertHidden(what, cli.stdout() + cli.stderr())
+          assert.strictEqual(cli.exitCode, failing.includes(db) ? 1 : 0, `${what}: ${cli.stderr}`)
+          assertHidden(what, cli.stdout + cli.stderr)
           if (failing.includes(db)) {
-            assert.include(cli.stderr(), "***@", what)
-            assert.notInclude(cli.stderr(), "writ", `${what}: a read command never advises writing`)
+            assert.include(cli.stderr, "***@", what)
+            assert.notInclude(cli.stderr, "writ", `${what}: a read command never advises writing`)
           }
         }), { concurrency: 3, discard: true })
-      const writer = yield* spawnCli(["sync", "--db", failing[1]!], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
-      assert.strictEqual(yield* writer.exitCode, 1)
-      assertHidden("sync", writer.stdout() + writer.stderr())
+      const writer = yield* runCli(["sync", "--db", failing[1]!], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
+      assert.strictEqual(writer.exitCode, 1)
+      assertHidden("sync", writer.stdout + writer.stderr)
     }), 120_000)
 })
