@@ -21,6 +21,11 @@ describe("Format.render", () => {
     )
   })
 
+  it("doubles the quotes of a CSV field larger than the output buffer, among characters of several bytes", () => {
+    const field = "ü\"東,".repeat(40_000)
+    assert.strictEqual(render({ columns: ["a"], rows: [[field]] }, "csv"), `a\r\n"${field.replaceAll("\"", "\"\"")}"\r\n`)
+  })
+
   it("writes JSON with numbers as numbers, JSON arrays as arrays and NULL as null", () => {
     const parsed = JSON.parse(render(fixture, "json"))
     assert.deepStrictEqual(parsed, [
