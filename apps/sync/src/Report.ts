@@ -110,34 +110,56 @@ export const daysBetween = (since: number, now: number): Array<string> => {
   return days
 }
 
-/** The last moment of each day (now, for today), counted from the versions valid then, in one statement. */
+const DayCounts = Schema.Struct({
+  day: Schema.String,
+  /** The versions that became valid on the day, or those that stopped. */
+  opened: ReadModel.BooleanFromInt,
+  live: Schema.Number,
+  failed: Schema.Number,
+  degraded: Schema.Number
+})
+
+/**
+ * The last moment of each day (now, for today), counted from the versions valid then: a version is valid
+ * at a moment from its `valid_from` until its `valid_to`. One pass over the versions counts, for each day,
+ * those that became valid and those that stopped (both ends passed) on it; a day's count is the
+ * difference of their sums up to it. A moment before today is its day's last, so a version's day says
+ * whether it came by then. (Counting the versions valid at each moment read the open ones again every day.)
+ */
 const inventoryByDay = async (tx: Transaction, source: string | null, days: ReadonlyArray<string>, now: number) => {
-  const ends = days.map((day) => ({ day, at: new Date(Math.min(Date.parse(`${day}T23:59:59.999Z`), now)).toISOString() }))
-  const moments = ends.map(({ at }) => at)
+  const at = new Date(now).toISOString()
   const [horizon] = (await tx.execute({
     sql: "SELECT max(since) AS since FROM history_horizons WHERE :source IS NULL OR source = :source",
     args: { source }
   })).rows
   const since = horizon?.since === null || horizon?.since === undefined ? null : String(horizon.since)
-  const counted = (await tx.execute({
-    sql: `WITH moments(at) AS (VALUES ${moments.map(() => "(?)").join(", ")})
-      SELECT m.at, count(v.id) AS live, count(*) FILTER (WHERE v.state = 'failed') AS failed,
-        count(*) FILTER (WHERE v.state = 'degraded') AS degraded
-      FROM moments m LEFT JOIN connection_versions v ON coalesce(v.valid_to, '~') > m.at AND v.valid_from <= m.at
-        AND v.deleted_at IS NULL AND (? IS NULL OR v.source = ?)
-      GROUP BY m.at`,
-    args: [...moments, source, source]
-  })).rows
-  const byMoment = new Map(counted.map((row) => [String(row.at), row]))
-  return ends.map(({ day, at }): InventoryDay => {
-    const row = byMoment.get(at)
-    const known = since !== null && at >= since && row !== undefined
-    return {
-      day,
-      live: known ? Number(row.live) : null,
-      failed: known ? Number(row.failed) : null,
-      degraded: known ? Number(row.degraded) : null
+  // Through the index on (coalesce(valid_to, '~'), valid_from, source, deleted_at, state), which holds all it reads.
+  const counted = await ReadModel.rows(tx, DayCounts, {
+    sql: `SELECT day, opened, count(*) AS live, count(*) FILTER (WHERE state = 'failed') AS failed,
+        count(*) FILTER (WHERE state = 'degraded') AS degraded
+      FROM (
+        SELECT substr(valid_from, 1, 10) AS day, true AS opened, state FROM connection_versions
+        WHERE valid_from <= :at AND deleted_at IS NULL AND (:source IS NULL OR source = :source)
+        UNION ALL
+        SELECT substr(max(valid_from, coalesce(valid_to, '~')), 1, 10), false, state FROM connection_versions
+        WHERE coalesce(valid_to, '~') <= :at AND valid_from <= :at AND deleted_at IS NULL AND (:source IS NULL OR source = :source)
+      )
+      GROUP BY day, opened ORDER BY day`,
+    args: { at, source }
+  })
+  const total = { live: 0, failed: 0, degraded: 0 }
+  let next = 0
+  return days.map((day): InventoryDay => {
+    for (; next < counted.length && counted[next]!.day <= day; next++) {
+      const { degraded, failed, live, opened } = counted[next]!
+      const sign = opened ? 1 : -1
+      total.live += sign * live
+      total.failed += sign * failed
+      total.degraded += sign * degraded
     }
+    const end = new Date(Math.min(Date.parse(`${day}T23:59:59.999Z`), now)).toISOString()
+    const known = since !== null && end >= since
+    return { day, live: known ? total.live : null, failed: known ? total.failed : null, degraded: known ? total.degraded : null }
   })
 }
 
