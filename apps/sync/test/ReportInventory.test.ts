@@ -48,12 +48,17 @@ describe("Report.read's inventory over time", () => {
       for (const v of versions) {
         yield* rows(
           url,
-          `INSERT INTO connection_versions (source, id, state, active, raw, content_hash, first_seen_at, last_seen_at, deleted_at, valid_from, valid_to)
+          `INSERT INTO connection_versions
+            (source, id, state, active, raw, content_hash, first_seen_at, last_seen_at, deleted_at, valid_from, valid_to)
             VALUES (?, ?, ?, 1, '{}', 'h', ?, ?, nullif(?, ''), ?, nullif(?, ''))`,
           [v.source, v.id, v.state, v.validFrom, v.validFrom, v.deletedAt ?? "", v.validFrom, v.validTo ?? ""]
         )
       }
-      yield* rows(url, "INSERT INTO history_horizons (source, since, reason) VALUES ('s1', '2026-11-01T00:00:00.000Z', 'test'), ('s2', '2026-12-02T00:00:00.000Z', 'test')")
+      yield* rows(
+        url,
+        "INSERT INTO history_horizons (source, since, reason) VALUES (?, ?, 'test'), (?, ?, 'test')",
+        ["s1", "2026-11-01T00:00:00.000Z", "s2", "2026-12-02T00:00:00.000Z"]
+      )
       const read = (source?: string) => Effect.provide(Report.read({ now, days: 4, source }), MirrorDatabase.layer({ url }))
       const all = yield* read()
       const days = all.inventoryOverTime.map((row) => row.day)

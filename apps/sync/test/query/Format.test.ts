@@ -49,12 +49,35 @@ describe("Format.render", () => {
     const awkward: ResultTable = {
       columns: ["2", "b", "1", "b", "__proto__", "n", "big", "bytes", "nested", "bad", "odd"],
       rows: [
-        [1, "x", 2, 3, "p", 0.1 + 0.2, 9007199254740993n, new Uint8Array([0, 255, 16]), "{\"a\":[1,{\"b\":\"c\\u00e9\"}],\"d\":{}}", "[bad", "\u0001\u2028\"\\"],
+        [
+          1,
+          "x",
+          2,
+          3,
+          "p",
+          0.1 + 0.2,
+          9007199254740993n,
+          new Uint8Array([0, 255, 16]),
+          "{\"a\":[1,{\"b\":\"c\\u00e9\"}],\"d\":{}}",
+          "[bad",
+          "\u0001\u2028\"\\"
+        ],
         [null, null, -0, null, null, Number.POSITIVE_INFINITY, 12n, null, "[ 1e2 , \"\\n\" ]", "{", ""]
       ]
     }
     const objects = [
-      { "1": 2, "2": 1, b: 3, ["__proto__"]: "p", n: 0.1 + 0.2, big: "9007199254740993", bytes: "AP8Q", nested: { a: [1, { b: "cé" }], d: {} }, bad: "[bad", odd: "\u0001\u2028\"\\" },
+      {
+        "1": 2,
+        "2": 1,
+        b: 3,
+        ["__proto__"]: "p",
+        n: 0.1 + 0.2,
+        big: "9007199254740993",
+        bytes: "AP8Q",
+        nested: { a: [1, { b: "cé" }], d: {} },
+        bad: "[bad",
+        odd: "\u0001\u2028\"\\"
+      },
       { "1": -0, "2": null, b: null, ["__proto__"]: null, n: null, big: 12, bytes: null, nested: [100, "\n"], bad: "{", odd: "" }
     ]
     assert.strictEqual(render(awkward, "json"), `${JSON.stringify(objects, null, 2)}\n`)
