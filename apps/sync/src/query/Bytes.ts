@@ -29,11 +29,29 @@ export class Bytes {
     this.buffer[this.length++] = value
   }
 
-  /** A CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a quote or a line break. */
+  /**
+   * A CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a quote or a line break.
+   * The quotes are doubled in the buffer, from the end back, rather than in a new string a field.
+   */
   csvField(value: string) {
     if (!needsQuotes.test(value)) return this.text(value)
     this.byte(QUOTE)
-    this.text(value.replaceAll("\"", "\"\""))
+    const start = this.length
+    this.text(value)
+    let quotes = 0
+    // A quote's byte is never part of another character's UTF-8 bytes.
+    for (let i = start; i < this.length; i++) if (this.buffer[i] === QUOTE) quotes++
+    if (quotes > 0) {
+      this.room(quotes)
+      const buffer = this.buffer
+      let to = this.length + quotes - 1
+      for (let from = this.length - 1; to > from; from--) {
+        const byte = buffer[from]!
+        buffer[to--] = byte
+        if (byte === QUOTE) buffer[to--] = QUOTE
+      }
+      this.length += quotes
+    }
     this.byte(QUOTE)
   }
 

@@ -21,6 +21,11 @@ describe("Format.render", () => {
     )
   })
 
+  it("doubles the quotes of a CSV field larger than the output buffer, among characters of several bytes", () => {
+    const field = "ü\"東,".repeat(40_000)
+    assert.strictEqual(render({ columns: ["a"], rows: [[field]] }, "csv"), `a\r\n"${field.replaceAll("\"", "\"\"")}"\r\n`)
+  })
+
   it("writes JSON with numbers as numbers, JSON arrays as arrays and NULL as null", () => {
     const parsed = JSON.parse(render(fixture, "json"))
     assert.deepStrictEqual(parsed, [
@@ -37,6 +42,46 @@ describe("Format.render", () => {
         "{\"id\":\"c2\",\"name\":\"She said \\\"hi\\\"\",\"tags\":[],\"count\":10,\"note\":\"line one\\nline two\"}\n" +
         "{\"id\":\"c3\",\"name\":\"Zürich 東京\",\"tags\":[\"ü\"],\"count\":0,\"note\":\"\"}\n"
     )
+  })
+
+  it("writes JSON and NDJSON exactly as JSON.stringify writes the rows' objects, whatever the columns and values", () => {
+    // Integer-like names come first, a repeated name keeps its first place and its last value, `__proto__` is a key.
+    const awkward: ResultTable = {
+      columns: ["2", "b", "1", "b", "__proto__", "n", "big", "bytes", "nested", "bad", "odd"],
+      rows: [
+        [
+          1,
+          "x",
+          2,
+          3,
+          "p",
+          0.1 + 0.2,
+          9007199254740993n,
+          new Uint8Array([0, 255, 16]),
+          "{\"a\":[1,{\"b\":\"c\\u00e9\"}],\"d\":{}}",
+          "[bad",
+          "\u0001\u2028\"\\"
+        ],
+        [null, null, -0, null, null, Number.POSITIVE_INFINITY, 12n, null, "[ 1e2 , \"\\n\" ]", "{", ""]
+      ]
+    }
+    const objects = [
+      {
+        "1": 2,
+        "2": 1,
+        b: 3,
+        ["__proto__"]: "p",
+        n: 0.1 + 0.2,
+        big: "9007199254740993",
+        bytes: "AP8Q",
+        nested: { a: [1, { b: "cé" }], d: {} },
+        bad: "[bad",
+        odd: "\u0001\u2028\"\\"
+      },
+      { "1": -0, "2": null, b: null, ["__proto__"]: null, n: null, big: 12, bytes: null, nested: [100, "\n"], bad: "{", odd: "" }
+    ]
+    assert.strictEqual(render(awkward, "json"), `${JSON.stringify(objects, null, 2)}\n`)
+    assert.strictEqual(render(awkward, "ndjson"), objects.map((object) => `${JSON.stringify(object)}\n`).join(""))
   })
 
   it("aligns a table, right-aligns numbers, marks NULL and cuts long cells with an ellipsis", () => {
