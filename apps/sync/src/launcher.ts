@@ -75,8 +75,10 @@ const command = (): string => {
 const run = () => {
   // The shebang line is not JavaScript inside the CommonJS wrapper.
   const source = fs.readFileSync(bundle, "utf8").replace(/^#!.*/, "")
-  // V8 refuses a cache made by another Node or for another bundle; the name keeps them apart anyway.
-  const build = String(source.length)
+  // V8 checks only a cache's Node and the source's length, so the name tells builds apart: by version (an installed
+  // package's files all carry one fixed mtime), and by the file's size and mtime (two builds of one version).
+  const { size, mtimeMs } = fs.statSync(bundle)
+  const build = `${packageVersion()}_${size}_${Math.trunc(mtimeMs)}`
   const cacheFile = path.join(cacheDirectory(), `${bundleName}-${process.version}-${process.arch}-${build}-${command()}.v8cache`)
   const cachedData = readCache(cacheFile)
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {

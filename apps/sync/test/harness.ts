@@ -234,11 +234,11 @@ const shellQuoted = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
 export const spawnCli = (
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
-  options: { readonly uid?: number; readonly sources?: boolean; readonly terminal?: boolean } = {}
+  options: { readonly uid?: number; readonly sources?: boolean; readonly terminal?: boolean; readonly bin?: string } = {}
 ) =>
   Effect.acquireRelease(
     Effect.sync((): CliProcess => {
-      const entry = options.sources === true ? ["--conditions=@picasync/source", "--import", "tsx", "src/bin.ts"] : [testCliBin]
+      const entry = options.sources === true ? ["--conditions=@picasync/source", "--import", "tsx", "src/bin.ts"] : [options.bin ?? testCliBin]
       const command = [process.execPath, ...entry, ...args]
       // `script` gives the CLI a terminal of its own; what it draws there comes back on stdout.
       const [file, argv] = options.terminal === true
