@@ -67,11 +67,12 @@ const ROUND = 50
 
 /**
  * A page a little short (at most 2%) of a round size: short of rows the server hides, most likely,
- * so the round size, to be confirmed. Pages counted by the server's cap leave nothing to guess.
+ * so the round size, to be confirmed; unless a page's `pages`, counted by the server's cap, say otherwise.
  */
 const guess = (asked: number, proven: number, firsts: ReadonlyArray<FirstPage>) => {
   const round = Math.min(asked, Math.ceil(proven / ROUND) * ROUND)
-  return firsts.some((page) => pagedSmaller(asked, page)) || round - proven > round / 50 ? proven : round
+  const counted = firsts.every((page) => !pagedSmaller(asked, page) || pageCount(page.total, round) === page.pages)
+  return counted && round - proven <= round / 50 ? round : proven
 }
 
 /**

@@ -33,6 +33,8 @@ describe("PageSize.learn", () => {
     assert.deepStrictEqual(PageSize.learn(1000, [page(100, 2_250, 23), page(60, 60, 1)]), learned(100))
     // The pages prove a cap just under a round size: nothing to guess.
     assert.deepStrictEqual(PageSize.learn(1000, [page(245, 24_500, 100), page(245, 490, 2)]), learned(245))
+    // Too few rows for the pages to tell 99 from 100, a row of page 1 hidden: the round size, to be confirmed.
+    assert.deepStrictEqual(PageSize.learn(1000, [page(99, 180, 2), page(20, 20, 1)]), learned(100, 99))
   })
 
   it("fewer rows than asked before the listing ends, pages counted by the size asked (a skewed cap): what a page held", () => {
