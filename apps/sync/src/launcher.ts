@@ -7,6 +7,7 @@
  * The cache is only an optimisation: one that is missing, stale, unreadable or unwritable costs
  * a normal start, never a failed command.
  */
+import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
@@ -73,10 +74,12 @@ const command = (): string => {
 }
 
 const run = () => {
+  const bytes = fs.readFileSync(bundle)
   // The shebang line is not JavaScript inside the CommonJS wrapper.
-  const source = fs.readFileSync(bundle, "utf8").replace(/^#!.*/, "")
-  // V8 refuses a cache made by another Node or for another bundle; the name keeps them apart anyway.
-  const build = String(source.length)
+  const source = bytes.toString("utf8").replace(/^#!.*/, "")
+  // V8 refuses a cache made by another Node, but checks only the length of the source it was made for:
+  // named by the bundle's content, a cache never runs another build's code of the same length.
+  const build = String(crypto.createHash("sha1").update(bytes).digest().readUIntBE(0, 6))
   const cacheFile = path.join(cacheDirectory(), `${bundleName}-${process.version}-${process.arch}-${build}-${command()}.v8cache`)
   const cachedData = readCache(cacheFile)
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
