@@ -54,16 +54,39 @@ const showsCap = (asked: number, page: FirstPage) =>
 const provenSize = (asked: number, page: FirstPage) =>
   pagedSmaller(asked, page) && page.pages > 0 ? Math.max(page.served, Math.ceil(page.total / page.pages)) : page.served
 
+/** What page 1 of each listing shows of the server's page size. */
+export interface Learned {
+  /** The size the pages after the first ask for. */
+  readonly size: number
+  /** The largest size page 1 proves the server gives: below `size`, `size` is a guess the scan must confirm. */
+  readonly proven: number
+}
+
+/** Caps are set in round sizes: multiples of this. */
+const ROUND = 50
+
+/**
+ * A page a little short (at most 2%) of a round size: short of rows the server hides, most likely,
+ * so the round size, to be confirmed; unless a page's `pages`, counted by the server's cap, say otherwise.
+ */
+const guess = (asked: number, proven: number, firsts: ReadonlyArray<FirstPage>) => {
+  const round = Math.min(asked, Math.ceil(proven / ROUND) * ROUND)
+  const counted = firsts.every((page) => !pagedSmaller(asked, page) || pageCount(page.total, round) === page.pages)
+  return counted && round - proven <= round / 50 ? round : proven
+}
+
 /**
  * The size the pages after the first ask for, from page 1 of each listing asked at `asked`: `asked`
- * unless a page shows a cap, else the largest size the pages prove the server gives. That size is at
- * most the cap, where a server honours `limit` exactly however it counts pages beyond it; page 1
- * already holds its first rows, so paging on from page 2 at that size leaves no gap.
+ * unless a page shows a cap, else the largest size the pages prove the server gives, or the round
+ * size just above it. A proven size is at most the cap, where a server honours `limit` exactly however
+ * it counts pages beyond it; page 1 already holds its first rows, so paging on from page 2 at that size
+ * leaves no gap. A guess leaves one unless page 1 held the guess's rows too: the scan checks it did.
  */
-export const learn = (asked: number, firsts: ReadonlyArray<FirstPage>): number =>
-  firsts.some((page) => showsCap(asked, page))
-    ? Math.min(asked, Math.max(1, ...firsts.map((page) => provenSize(asked, page))))
-    : asked
+export const learn = (asked: number, firsts: ReadonlyArray<FirstPage>): Learned => {
+  if (!firsts.some((page) => showsCap(asked, page))) return { size: asked, proven: asked }
+  const proven = Math.min(asked, Math.max(1, ...firsts.map((page) => provenSize(asked, page))))
+  return { size: guess(asked, proven, firsts), proven }
+}
 
 /**
  * A 400 to a page asked above `FALLBACK`: a server may refuse a `limit` it deems too large. Whatever

@@ -55,8 +55,13 @@ interface Pass {
   readonly total: number
   /** Every total the server reported, before, during and after the scan, agreed. */
   readonly totalsStable: boolean
-  /** The size its pages after the first asked for: what a rescan asks for from its first page on. */
+  /**
+   * What a rescan asks for from its first page on: the size its pages after the first asked for, or
+   * the size page 1 proved when that was a guess the scan did not confirm.
+   */
   readonly pageSize: number
+  /** Its pages after the first asked for a guessed size the scan did not confirm: rows may be missing. */
+  readonly guessMissed: boolean
 }
 
 const count = (run: ScanRun, update: (stats: FetchStats) => Partial<FetchStats>) =>
@@ -94,11 +99,15 @@ const pageRows = (run: ScanRun, listedActive: boolean) => (page: ConnectionsPage
     return [...staged, ...withId]
   })
 
-/** Each listing's `total`, from a one-row page; both at once, so a probe costs one round trip. */
-const probeTotals = Effect.flatMap(PicaClient, (client) =>
-  Effect.forEach(listings, (active) => Effect.map(client.listConnections({ active, limit: 1 }), (page) => page.total), {
-    concurrency: "unbounded"
-  }))
+/** Each listing's `total` and its row at `offset`, from a one-row page; both at once, so a probe costs one round trip. */
+const probe = (offset: number) =>
+  Effect.flatMap(PicaClient, (client) =>
+    Effect.forEach(listings, (active) => client.listConnections({ active, limit: 1, page: offset + 1 }), {
+      concurrency: "unbounded"
+    }))
+
+/** Ids of a page's rows, readable or not. */
+const idsOf = (page: ConnectionsPage) => [...page.rows.map((row) => row.id), ...page.unreadable.flatMap((row) => row.id ?? [])]
 
 /** A page and the listing it belongs to. */
 interface ListedPage {
@@ -148,10 +157,17 @@ const sized = (pageSize: PageSize.PageSize, first: ReadonlyArray<ListedPage>) =>
   Effect.gen(function*() {
     const { asked } = pageSize
     const served = (page: ConnectionsPage) => page.rows.length + page.unreadable.length
-    const size = pageSize.adapts ? PageSize.learn(asked, first.map(({ page }) => ({ ...page, served: served(page) }))) : asked
-    if (size === asked) return { size, first }
-    yield* Effect.logInfo(`the API gives pages of at most ${size} rows (asked for ${asked}): paging on at ${size}`)
-    return { size, first: first.map(({ active, page }) => ({ active, page: { ...page, pages: PageSize.pageCount(page.total, size) } })) }
+    const learned = pageSize.adapts
+      ? PageSize.learn(asked, first.map(({ page }) => ({ ...page, served: served(page) })))
+      : { size: asked, proven: asked }
+    const { proven, size } = learned
+    if (size === asked && proven === asked) return { ...learned, first }
+    yield* Effect.logInfo(
+      size === proven
+        ? `the API gives pages of at most ${size} rows (asked for ${asked}): paging on at ${size}`
+        : `the API gave pages of ${proven} rows (asked for ${asked}), likely ${size} less rows it hides: paging on at ${size}, to be confirmed`
+    )
+    return { ...learned, first: first.map(({ active, page }) => ({ active, page: { ...page, pages: PageSize.pageCount(page.total, size) } })) }
   })
 
 /**
@@ -170,15 +186,27 @@ const laterPages = (options: FetchOptions, size: number, first: ReadonlyArray<Li
 const ROWS_AHEAD = 6_400
 
 /**
+ * Whether page 1 of a listing held the row the probe found at the guessed size's last offset: then the
+ * server gives pages of at least the guessed size, and pages at it left no gap.
+ */
+const heldGuess = (first: ReadonlyArray<ListedPage>, probed: ReadonlyArray<ConnectionsPage>) =>
+  first.some(({ page }, i) => {
+    const held = new Set(idsOf(page))
+    const probedPage = probed[i]
+    return probedPage !== undefined && idsOf(probedPage).some((id) => held.has(id))
+  })
+
+/**
  * Pages through both listings once, staging every row; repeats are absorbed by id. Page 1 of each is
  * asked at `pageSize`, the rest at what it showed the server gives (`PageSize`). Rows tied on
- * `createdAt` across a page boundary are settled by re-reading their pages (`TieRescan`).
+ * `createdAt` across a page boundary are settled by re-reading their pages (`TieRescan`). The probe of
+ * the totals after the scan also checks a guessed size: it reads the row at its last offset.
  */
 const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string, pageSize: PageSize.PageSize) {
   const { options, staging } = run
   const progress = yield* Progress.current
   const opening = yield* firstPages(pageSize)
-  const { first, size } = yield* sized(opening.pageSize, opening.pages)
+  const { first, proven, size } = yield* sized(opening.pageSize, opening.pages)
   yield* count(run, () => ({ pageSize: size }))
   const rescans = tieRescans(run, size)
   yield* progress.begin(label, first.reduce((pages, { page }) => pages + Math.max(1, page.pages), 0))
@@ -208,11 +236,14 @@ const scan = Effect.fn("Scan.scan")(function*(run: ScanRun, label: string, pageS
   )
   yield* progress.end
   yield* staging.seal
-  const after = yield* probeTotals
+  const guessed = size > proven
+  const after = yield* probe(guessed ? size - 1 : 0)
+  const guessMissed = guessed && !heldGuess(first, after)
   return {
-    total: after.reduce((sum, total) => sum + total, 0),
-    totalsStable: listings.every((active, i) => [...totals(active)].every((total) => total === after[i])),
-    pageSize: size
+    total: after.reduce((sum, { total }) => sum + total, 0),
+    totalsStable: listings.every((active, i) => [...totals(active)].every((total) => total === after[i]?.total)),
+    pageSize: guessMissed ? proven : size,
+    guessMissed
   } satisfies Pass
 })
 
@@ -268,10 +299,12 @@ const inventory = Effect.fn("Scan.inventory")(function*(run: ScanRun) {
   if (drifted) {
     yield* count(run, () => ({ driftDetected: true }))
     yield* Effect.logInfo("the listing moved during the scan: scanning again, then checking missing ids one by one")
-    // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
-    yield* run.staging.reset
+  } else if (first.guessMissed) {
+    yield* Effect.logInfo(`page 1 did not hold the rows a guessed page size assumed: scanning again at ${first.pageSize}`)
   }
-  const last = drifted ? yield* scan(run, "rescanning", PageSize.fixed(first.pageSize)) : first
+  // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
+  if (drifted || first.guessMissed) yield* run.staging.reset
+  const last = drifted || first.guessMissed ? yield* scan(run, "rescanning", PageSize.fixed(first.pageSize)) : first
   const staged = yield* run.staging.count
   yield* count(run, () => ({ rowsUnlisted: Math.max(0, last.total - staged) }))
   // Unless the totals were stable and every counted row listed, missing rows are confirmed one by one.

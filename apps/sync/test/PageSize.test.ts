@@ -18,30 +18,41 @@ import {
 const page = (served: number, total: number, pages: number): PageSize.FirstPage => ({ served, total, pages })
 
 describe("PageSize.learn", () => {
+  const learned = (size: number, proven = size): PageSize.Learned => ({ size, proven })
+
   it("a page as full as asked, or the whole listing on one page: no cap, the size asked", () => {
-    assert.strictEqual(PageSize.learn(1000, [page(1000, 27_000, 27), page(300, 300, 1)]), 1000)
-    assert.strictEqual(PageSize.learn(1000, [page(0, 0, 0), page(40, 40, 1)]), 1000)
+    assert.deepStrictEqual(PageSize.learn(1000, [page(1000, 27_000, 27), page(300, 300, 1)]), learned(1000))
+    assert.deepStrictEqual(PageSize.learn(1000, [page(0, 0, 0), page(40, 40, 1)]), learned(1000))
   })
 
   it("pages counted by a smaller size (a clamping server): the size that counts them, at least what a page held", () => {
-    assert.strictEqual(PageSize.learn(1000, [page(250, 2_250, 9), page(250, 250, 1)]), 250)
+    assert.deepStrictEqual(PageSize.learn(1000, [page(250, 2_250, 9), page(250, 250, 1)]), learned(250))
     // It hides a row of page 1 while counting it: the pages still say 100.
-    assert.strictEqual(PageSize.learn(1000, [page(99, 27_000, 270), page(100, 3_000, 30)]), 100)
+    assert.deepStrictEqual(PageSize.learn(1000, [page(99, 27_000, 270), page(100, 3_000, 30)]), learned(100))
     // A listing under the cap says nothing of it.
-    assert.strictEqual(PageSize.learn(1000, [page(100, 2_250, 23), page(60, 60, 1)]), 100)
+    assert.deepStrictEqual(PageSize.learn(1000, [page(100, 2_250, 23), page(60, 60, 1)]), learned(100))
+    // The pages prove a cap just under a round size: nothing to guess.
+    assert.deepStrictEqual(PageSize.learn(1000, [page(245, 24_500, 100), page(245, 490, 2)]), learned(245))
+    // Too few rows for the pages to tell 99 from 100, a row of page 1 hidden: the round size, to be confirmed.
+    assert.deepStrictEqual(PageSize.learn(1000, [page(99, 180, 2), page(20, 20, 1)]), learned(100, 99))
   })
 
   it("fewer rows than asked before the listing ends, pages counted by the size asked (a skewed cap): what a page held", () => {
-    assert.strictEqual(PageSize.learn(1000, [page(100, 27_000, 27), page(100, 3_000, 3)]), 100)
+    assert.deepStrictEqual(PageSize.learn(1000, [page(100, 27_000, 27), page(100, 3_000, 3)]), learned(100))
     // Page 1 claims to be the last, yet holds 100 of 600 rows.
-    assert.strictEqual(PageSize.learn(1000, [page(100, 600, 1), page(50, 50, 1)]), 100)
+    assert.deepStrictEqual(PageSize.learn(1000, [page(100, 600, 1), page(50, 50, 1)]), learned(100))
     // The fullest page of both listings: the other hides rows.
-    assert.strictEqual(PageSize.learn(1000, [page(248, 27_000, 27), page(250, 3_000, 3)]), 250)
+    assert.deepStrictEqual(PageSize.learn(1000, [page(248, 27_000, 27), page(250, 3_000, 3)]), learned(250))
+    // Well short of any round size: what a page held, nothing guessed.
+    assert.deepStrictEqual(PageSize.learn(1000, [page(120, 27_000, 27), page(120, 3_000, 3)]), learned(120))
+    assert.deepStrictEqual(PageSize.learn(1000, [page(480, 27_000, 27), page(470, 3_000, 3)]), learned(480))
   })
 
-  it("a page short only of rows the server hides: a size a little smaller, never larger than a page held", () => {
-    assert.strictEqual(PageSize.learn(1000, [page(995, 27_000, 27), page(997, 3_000, 3)]), 997)
-    assert.strictEqual(PageSize.learn(1000, [page(995, 27_000, 27), page(1000, 3_000, 3)]), 1000)
+  it("a page short only of rows the server hides: the round size just above, to be confirmed, never above the size asked", () => {
+    assert.deepStrictEqual(PageSize.learn(1000, [page(99, 27_000, 27), page(98, 3_000, 3)]), learned(100, 99))
+    assert.deepStrictEqual(PageSize.learn(1000, [page(995, 27_000, 27), page(997, 3_000, 3)]), learned(1000, 997))
+    assert.deepStrictEqual(PageSize.learn(1000, [page(995, 27_000, 27), page(1000, 3_000, 3)]), learned(1000))
+    assert.deepStrictEqual(PageSize.learn(990, [page(985, 27_000, 28), page(983, 3_000, 4)]), learned(990, 985))
   })
 
   it("a 400 to a large limit falls back; one to the fallback size, or any other error, does not", () => {
@@ -96,13 +107,30 @@ describe("the adaptive page size over HTTP", () => {
       }))
   }
 
-  it.scopedLive("a skewed cap with hidden rows and shuffled ties: exact, a few requests more at most", () =>
+  it.scopedLive("a skewed cap with rows hidden on page 1: the round size, confirmed by the probe, no request more than the pages at it", () =>
+    Effect.gen(function*() {
+      const mock = yield* startMock({ count: COUNT, seed: 252, hiddenShare: 0.03, limiter: null, limitCap: 100, overCap: "skew" })
+      const { requests, run } = yield* synced(mock, yield* tempDatabase)
+      assert.include(run, { status: "succeeded", driftDetected: false, pageSize: 100, tieRereads: 0 })
+      // The probe read the guess's last row, and found it on page 1.
+      assert.deepStrictEqual(requests.filter((r) => r.query.limit === "1").map((r) => r.query.page), ["100", "100"])
+      assert.strictEqual(requests.length, yield* fewestRequests(mock, 100))
+    }))
+
+  it.scopedLive("a skewed cap just under a round size: the guess fails its probe, the scan is redone at what page 1 held", () =>
+    Effect.gen(function*() {
+      const mock = yield* startMock({ count: COUNT, seed: 256, hiddenShare: 0, limiter: null, limitCap: 99, overCap: "skew" })
+      const { requests, run } = yield* synced(mock, yield* tempDatabase)
+      assert.include(run, { status: "succeeded", driftDetected: false, pageSize: 99, inserted: COUNT })
+      assert.isTrue(requests.some((r) => r.query.limit === "100"))
+    }))
+
+  it.scopedLive("a skewed cap with hidden rows and shuffled ties: exact, no request more than the pages at the cap but tie re-reads", () =>
     Effect.gen(function*() {
       const mock = yield* startMock({ count: COUNT, seed: 252, hiddenShare: 0.01, shuffleTies: true, limiter: null, limitCap: 100, overCap: "skew" })
       const { requests, run } = yield* synced(mock, yield* tempDatabase)
-      assert.include(run, { status: "succeeded", driftDetected: false })
-      assert.isAtMost(run.pageSize!, 100)
-      assert.isAtMost(requests.length - run.tieRereads, (yield* fewestRequests(mock, 100)) + 2)
+      assert.include(run, { status: "succeeded", driftDetected: false, pageSize: 100 })
+      assert.strictEqual(requests.length - run.tieRereads, yield* fewestRequests(mock, 100))
     }))
 
   it.scopedLive("a server refusing a large limit (400): the sync asks for 100 from then on", () =>

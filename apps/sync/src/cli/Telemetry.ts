@@ -1,3 +1,4 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { UrlCredentials } from "@picasync/client"
@@ -7,7 +8,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as Undici from "./Undici.js"
 
 /** A variable set to "" is unset, as the OpenTelemetry specification reads it. */
 const variable = (name: string) =>
@@ -73,10 +73,13 @@ const redactBody = (clean: (text: string) => string) => (request: HttpClientRequ
     )
     : request
 
-/** Its own client: the API's proxy settings are not the collector's. */
+/**
+ * Its own client: the API's proxy settings are not the collector's. Node's `fetch`, so the commands
+ * that only read the mirror, whose bundle has no undici, export their spans too.
+ */
 const exportClient = (clean: (text: string) => string) =>
   Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, HttpClient.mapRequest(redactBody(clean)))).pipe(
-    Layer.provide(Undici.plain)
+    Layer.provide(FetchHttpClient.layer)
   )
 
 /** The exporter's modules could not be imported. */

@@ -100,7 +100,7 @@ export const connectionChanges = sqliteTable(
     source: text("source").notNull(),
     connectionId: text("connection_id").notNull(),
     kind: text("kind", { enum: changeKinds }).notNull(),
-    /** For `updated` and `restored`: `{ "<api field>": { "old": …, "new": … } }` of the fields that changed. */
+    /** For `updated` and `restored`: `{ "<api field>": { "old": ..., "new": ... } }` of the fields that changed. */
     changedFields: text("changed_fields"),
     observedAt: text("observed_at").notNull()
   },
