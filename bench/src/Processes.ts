@@ -12,10 +12,20 @@ export interface Measured {
   /** Peak resident set size of the measured Node process, KiB (undefined for a shell pipeline). */
   readonly maxRssKiB: number | undefined
   readonly stdout: string
+  /** Bytes written to stdout, kept or not. */
+  readonly bytes: number
 }
 
-/** Runs a command to completion, timing it from spawn to exit; a Node command reports its peak RSS. */
-export const measure = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+/**
+ * Runs a command to completion, timing it from spawn to exit; a Node command reports its peak RSS. With `discard`, its
+ * output is counted and dropped (an export of a million rows is a gigabyte).
+ */
+export const measure = (
+  command: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  options: { readonly discard?: boolean } = {}
+) =>
   new Promise<Measured>((resolve, reject) => {
     const rssFile = path.join(work, `rss-${process.hrtime.bigint()}`)
     const node = command === process.execPath
@@ -26,15 +36,19 @@ export const measure = (command: string, args: ReadonlyArray<string>, env: Recor
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""
+    let bytes = 0
     let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stdout.on("data", (chunk: Buffer) => {
+      bytes += chunk.length
+      if (options.discard !== true) stdout += chunk
+    })
     child.stderr.on("data", (chunk) => (stderr += chunk))
     child.once("exit", (code) => {
       const ms = performance.now() - start
       if (code !== 0) return reject(new Error(`${command} ${args.join(" ")} exited ${code}\n${stderr.slice(-2000)}`))
       const maxRssKiB = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, "utf8")) : undefined
       fs.rmSync(rssFile, { force: true })
-      resolve({ ms, maxRssKiB, stdout })
+      resolve({ ms, maxRssKiB, stdout, bytes })
     })
   })
 

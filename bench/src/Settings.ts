@@ -11,7 +11,8 @@ export const scenarioNames = [
   "team",
   "rate-limit",
   "page-size",
-  "cache"
+  "cache",
+  "query"
 ] as const
 export type ScenarioName = (typeof scenarioNames)[number]
 
@@ -37,7 +38,7 @@ export const STARTUP_RUNS = 10
 export const LATENCY_MS = 50
 export const concurrencies = [1, 4, 8, 16]
 export const sizes = quick
-  ? { full: 10_000, latency: 4_000, scale: 100_000, peer: 2_000, client: 10_000, cache: 10_000 }
-  : { full: 100_000, latency: 20_000, scale: 1_000_000, peer: 10_000, client: 100_000, cache: 100_000 }
+  ? { full: 10_000, latency: 4_000, scale: 100_000, peer: 2_000, client: 10_000, cache: 10_000, query: 10_000 }
+  : { full: 100_000, latency: 20_000, scale: 1_000_000, peer: 10_000, client: 100_000, cache: 100_000, query: 100_000 }
 /** The real service's fixed-window limiter with a short window: about five windows of requests in either mode. */
 export const LIMITER = { limit: quick ? 10 : 50, windowMs: 1000 }

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: every scenario of issues 6 and 13, and issue 22's cache, each judged against its issue's goals,
+ * `pnpm bench`: every scenario of issues 6, 13 and 25, issue 22's cache and issue 29's query, each judged against its issue's goals,
  * each reference measured in the same run, medians of `RUNS` runs after a warm-up, written to BENCHMARKS.md at the
  * repository root. `--quick` runs the same scenarios on smaller inventories, for development;
  * `--only NAME` runs one scenario (after scenario 1, when it compares with it) and prints its report
@@ -20,6 +20,7 @@ import { fullAndNoChange } from "./scenarios/full.js"
 import { latencyBound } from "./scenarios/latency.js"
 import { pageSizes } from "./scenarios/pageSize.js"
 import { peer } from "./scenarios/peer.js"
+import { query } from "./scenarios/query.js"
 import { rateLimitBound } from "./scenarios/rateLimit.js"
 import { scale } from "./scenarios/scale.js"
 import { startup } from "./scenarios/startup.js"
@@ -47,6 +48,7 @@ const main = async () => {
   if (wanted("rate-limit")) await rateLimitBound(report)
   if (wanted("page-size")) await pageSizes(report)
   if (wanted("cache")) await cache(report)
+  if (wanted("query")) await query(report)
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1)
   const headline = full === undefined ? undefined : `picasync mirrors ${number.format(sizes.full)} connections in ${
     seconds(full.fullMs)

@@ -11,17 +11,17 @@ export const startup = async (report: Report) => {
   const mock = await Mock.start(100)
   await sync(mock, database.url)
   await Mock.stop(mock)
-  const results: Array<[string, ReadonlyArray<string>]> = [
-    ["picasync --version", [cli, "--version"]],
-    [`picasync query "select 1"`, [cli, "query", "select 1", "--db", database.file]]
+  const results: Array<[string, ReadonlyArray<string>, number]> = [
+    ["picasync --version", [cli, "--version"], 150],
+    [`picasync query "select 1"`, [cli, "query", "select 1", "--db", database.file], 250]
   ]
   const bare = await repeat("bare node start-up", () => measure(process.execPath, ["-e", "0"]), STARTUP_RUNS)
   const bareMs = medianOf(bare, (r) => r.ms)
-  for (const [label, args] of results) {
+  for (const [label, args, goalMs] of results) {
     const runs = await repeat(label, () => measure(process.execPath, args), STARTUP_RUNS)
     const ms = medianOf(runs, (r) => r.ms)
     report.row(`6. CLI start-up: \`${label}\` (median of ${STARTUP_RUNS})`, seconds(ms), `\`node -e 0\`: ${seconds(bareMs)}`, ratio(ms / bareMs))
-    report.goal(`CLI start-up under 300 ms (median of ${STARTUP_RUNS}): \`${label}\` ${seconds(ms)}, ${verdict(ms < 300)}`)
+    report.goal(`CLI start-up under ${goalMs} ms (median of ${STARTUP_RUNS}): \`${label}\` ${seconds(ms)}, ${verdict(ms < goalMs)}`)
   }
   removeDatabase(database.file)
 }
