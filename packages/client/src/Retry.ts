@@ -198,18 +198,15 @@ export const schedule = (policy: RetryPolicy, gate: RateGate, start: number): Sc
 
 /**
  * Runs `attempt(1)`, then retries on `schedule`. `attempt` receives its 1-based number so its error
- * can say how many were made. The schedule (a dozen combinators and their state) is built only once the
- * first attempt has failed: nearly every request succeeds at once and never needs it.
+ * can say how many were made.
  */
 export const withRetries = <A>(
   policy: RetryPolicy,
   gate: RateGate,
   attempt: (attempt: number) => Effect.Effect<A, PicaError>
-): Effect.Effect<A, PicaError> => {
-  const counted = (number: number) => Effect.tapError(attempt(number), countRateLimited)
-  return Effect.flatMap(Clock.currentTimeMillis, (start) =>
-    Effect.catchAll(counted(1), (first) =>
-      // The retried effect fails with the first attempt's error on its first run, so the schedule sees every failure in order.
-      Effect.flatMap(Schedule.CurrentIterationMetadata, ({ recurrence }) => recurrence === 0 ? Effect.fail(first) : counted(recurrence + 1))
-        .pipe(Effect.retry(schedule(policy, gate, start)))))
-}
+): Effect.Effect<A, PicaError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (start) =>
+    Effect.flatMap(Schedule.CurrentIterationMetadata, ({ recurrence }) => attempt(recurrence + 1)).pipe(
+      Effect.tapError(countRateLimited),
+      Effect.retry(schedule(policy, gate, start))
+    ))
