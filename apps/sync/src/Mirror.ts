@@ -139,19 +139,18 @@ const filledTables = ["connections", "connection_tags"]
  */
 const setIndexesAside = Effect.fn("Mirror.setIndexesAside")(function*() {
   const db = yield* MirrorDatabase
-  const tables = sql.join(filledTables.map((table) => sql`${table}`), sql`, `)
   const [filled] = yield* db.execute<{ rows: number }>(
     "mirror update",
-    sql`SELECT EXISTS (SELECT 1 FROM connections) OR EXISTS (SELECT 1 FROM connection_tags) AS rows`
+    sql`SELECT ${sql.join(filledTables.map((table) => sql`EXISTS (SELECT 1 FROM ${sql.identifier(table)})`), sql` OR `)} AS rows`
   )
   if (filled === undefined || Number(filled.rows) !== 0) return []
   const indexes = yield* db.execute<{ name: string; sql: string }>(
     "mirror update",
-    sql`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name IN (${tables}) AND sql IS NOT NULL ORDER BY rowid`
+    sql`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name IN (${
+      sql.join(filledTables.map((table) => sql`${table}`), sql`, `)
+    }) AND sql IS NOT NULL ORDER BY rowid`
   )
-  for (const index of indexes) {
-    yield* db.execute("mirror update", sql.raw(`DROP INDEX "${index.name.replaceAll("\"", "\"\"")}"`))
-  }
+  for (const index of indexes) yield* db.execute("mirror update", sql`DROP INDEX ${sql.identifier(index.name)}`)
   return indexes.map((index) => sql.raw(index.sql))
 })
 
