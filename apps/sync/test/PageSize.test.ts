@@ -5,6 +5,7 @@ import { Effect } from "effect"
 import * as PageSize from "../src/PageSize.js"
 import { runCli } from "./cliInProcess.js"
 import {
+  apiEnv,
   countMirrorWrites,
   mirrored,
   mirrorWrites,
@@ -165,7 +166,7 @@ describe("the adaptive page size over HTTP", () => {
     Effect.gen(function*() {
       const mock = yield* startMock({ count: COUNT, seed: 255, hiddenShare: 0, limiter: null, limitCap: 250 })
       const url = yield* tempDatabase
-      const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url }
+      const env = apiEnv(mock)
       const fixed = yield* runCli(["sync", "--db", url, "--page-size", "50"], env)
       assert.strictEqual(fixed.exitCode, 0, fixed.stderr)
       assert.include(fixed.stdout, "pages of 50;")

@@ -10,7 +10,7 @@ import * as Prune from "../src/Prune.js"
 import * as Query from "../src/query/Query.js"
 import * as Report from "../src/Report.js"
 import * as Versions from "../src/Versions.js"
-import { backends, mirrorLayer, rows, spawnCli, startMock, sync, tempDir, truth } from "./harness.js"
+import { apiEnv, backends, mirrorLayer, rows, spawnCli, startMock, sync, tempDir, truth } from "./harness.js"
 
 const journal = JSON.parse(readFileSync(join(MirrorMigrations.packagedFolder, "meta", "_journal.json"), "utf8")) as {
   entries: ReadonlyArray<{ tag: string; when: number }>
@@ -263,7 +263,7 @@ describe("Versions: the migration and crashes", () => {
         yield* Effect.orDie(mock.update(row.id, { state: "degraded", tags: ["killed"] }))
       }
       yield* mock.clearRequests
-      const cli = yield* spawnCli(["sync", "--db", url], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
+      const cli = yield* spawnCli(["sync", "--db", url], apiEnv(mock))
       // The probes of both listings come after the scan: the apply follows within milliseconds.
       while (cli.child.exitCode === null && (yield* mock.requests).filter((request) => request.query.limit === "1").length < 2) {
         yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))

@@ -24,6 +24,9 @@ export type MockOptions = Parameters<typeof MockPica.start>[0]
  */
 export const startMock = (options: MockOptions = {}) => MockPica.start({ shuffleTies: false, ...options })
 
+/** The environment that points a CLI command at `mock`, as an operator's shell would. */
+export const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
+
 /** A fresh directory for the test's database files, removed with the scope. */
 export const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "picasync-test-"))),

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { runCli } from "../cliInProcess.js"
-import { startMock, sync, tempDir, truth } from "../harness.js"
+import { apiEnv, startMock, sync, tempDir, truth } from "../harness.js"
 import { startSqld } from "../Sqld.js"
 
 describe("picasync query --as-of, diff, prune and sync --keep (CLI)", () => {
@@ -53,7 +53,7 @@ describe("picasync query --as-of, diff, prune and sync --keep (CLI)", () => {
     Effect.gen(function*() {
       const mock = yield* startMock({ count: 20, seed: 9 })
       const db = join(yield* tempDir, "mirror.db")
-      const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db }
+      const env = { ...apiEnv(mock), PICASYNC_DB: db }
       const synced = yield* runCli(["sync", "--keep", "30d"], env)
       assert.strictEqual(synced.exitCode, 0, synced.stderr)
       assert.include(synced.stderr, "removed 0 runs, 0 changes, 0 closed versions")

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { runCli } from "../cliInProcess.js"
-import { spawnCli, startMock, tempDir } from "../harness.js"
+import { apiEnv, spawnCli, startMock, tempDir } from "../harness.js"
 
 const packageVersion = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string
 
@@ -34,7 +34,7 @@ describe("picasync (the command line as a whole)", () => {
     Effect.gen(function*() {
       const mock = yield* startMock({ count: 20, seed: 91 })
       const db = join(yield* tempDir, "mirror.db")
-      const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db }
+      const env = { ...apiEnv(mock), PICASYNC_DB: db }
       const first = yield* runCli(["sync", "--format", "json"], env)
       assert.strictEqual(first.exitCode, 0, first.stderr)
       assert.include(JSON.parse(first.stdout), { id: 1, status: "succeeded" })

@@ -1,14 +1,12 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import type { MockPica } from "@picasync/mock"
 import { Cause, ConfigProvider, Effect, type Exit } from "effect"
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { exitCode, main } from "../../src/cli/Main.js"
 import { runCli } from "../cliInProcess.js"
-import { spawnCli, startMock, tempDir, waitFor } from "../harness.js"
+import { apiEnv, spawnCli, startMock, tempDir, waitFor } from "../harness.js"
 
-const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
 
 /** The file as `name{labels}` → value, each sample checked to follow its family's `# TYPE … gauge` line. */
 const readMetrics = (file: string) => {

@@ -7,7 +7,7 @@ import { join } from "node:path"
 import type { ChangeEvent as Event } from "../../src/Changes.js"
 import { signature } from "../../src/Notify.js"
 import { runCli } from "../cliInProcess.js"
-import { count, rows, spawnCli, startMock, tempDir, waitFor } from "../harness.js"
+import { apiEnv, count, rows, spawnCli, startMock, tempDir, waitFor } from "../harness.js"
 
 interface Received {
   readonly body: string
@@ -61,8 +61,7 @@ const setup = (count: number, seed: number) =>
     const receiver = yield* startReceiver
     const url = `file:${join(yield* tempDir, "mirror.db")}`
     const env = {
-      PICA_SECRET_KEY: mock.secret,
-      PICA_BASE_URL: mock.url,
+      ...apiEnv(mock),
       PICASYNC_DB: url,
       PICASYNC_NOTIFY_URL: receiver.url,
       PICASYNC_NOTIFY_SECRET: SECRET

@@ -1,14 +1,27 @@
 import { assert, describe, it } from "@effect/vitest"
-import { MockPica } from "@picasync/mock"
 import { NodeContext } from "@effect/platform-node"
 import { Cause, ConfigProvider, Effect, type Exit } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { exitCode, main } from "../../src/cli/Main.js"
 import { runCli } from "../cliInProcess.js"
-import { count, mirrored, mirrorSnapshot, rows, spawnCli, stagedRows, stagingTables, startMock, sync, synced, tempDir, truth, waitFor } from "../harness.js"
+import {
+  apiEnv,
+  count,
+  mirrored,
+  mirrorSnapshot,
+  rows,
+  spawnCli,
+  stagedRows,
+  stagingTables,
+  startMock,
+  sync,
+  synced,
+  tempDir,
+  truth,
+  waitFor
+} from "../harness.js"
 
-const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
 
 const runStatuses = (url: string) =>
   Effect.map(rows<{ status: string }>(url, "SELECT status FROM sync_runs ORDER BY id"), (runs) => runs.map((run) => run.status))

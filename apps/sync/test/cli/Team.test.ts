@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { type CliRun, runCli } from "../cliInProcess.js"
-import { count, mirrorSnapshot, startMock, tempDir } from "../harness.js"
+import { apiEnv, count, mirrorSnapshot, startMock, tempDir } from "../harness.js"
 import { emptySqld, type Sqld, startSqld } from "../Sqld.js"
 
 /** The server's URL with a read-write token in it, for the test's own SQL (never given to the CLI). */
@@ -23,7 +23,7 @@ const teamMirror = (count: number) =>
   Effect.gen(function*() {
     const server = yield* emptySqld({ auth: true })
     const mock = yield* startMock({ count, seed: 3 })
-    const env = { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: server.url }
+    const env = { ...apiEnv(mock), PICASYNC_DB: server.url }
     const cli = yield* runCli(["sync"], { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.rw })
     assert.strictEqual(cli.exitCode, 0, cli.stderr)
     return { server, mock, env, ro: { ...env, PICASYNC_DB_AUTH_TOKEN: server.tokens!.ro } }
@@ -108,7 +108,7 @@ describe("A mirror for the team: the CLI on a libSQL server (sqld with JWT auth)
       ]
       yield* Effect.forEach(cases, ([what, command, env, expected]) =>
         Effect.map(
-          runCli(command, { ...env, PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url }),
+          runCli(command, { ...env, ...apiEnv(mock) }),
           (cli) => failsInOneLine(cli, expected, [other.tokens!.rw, expired, mock.secret], `${what}, ${command[0]}`)
         ), { concurrency: 3, discard: true })
       // The token written into the URL is a secret too.

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { redact } from "../../src/cli/Telemetry.js"
-import { spawnCli, startMock, tempDir } from "../harness.js"
+import { apiEnv, spawnCli, startMock, tempDir } from "../harness.js"
 
 interface Received {
   readonly method: string
@@ -177,8 +177,7 @@ describe("picasync traces (OpenTelemetry)", () => {
       for (const otel of [{}, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SDK_DISABLED: "true" }]) {
         const imports = withImportsRecorded(yield* tempDir)
         const cli = yield* spawnCli(["sync", "--db", join(dir, "mirror.db")], {
-          PICA_SECRET_KEY: mock.secret,
-          PICA_BASE_URL: mock.url,
+          ...apiEnv(mock),
           OTEL_SERVICE_NAME: "picasync-test",
           ...otel,
           ...imports.env

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { inspect } from "node:util"
 import { runCli } from "../cliInProcess.js"
-import { startMock, sync, tempDir } from "../harness.js"
+import { apiEnv, startMock, sync, tempDir } from "../harness.js"
 import { startSqld } from "../Sqld.js"
 import { observer } from "../tracing.js"
 
@@ -85,7 +85,7 @@ describe("credentials inside URLs are secrets", () => {
             assert.notInclude(cli.stderr, "writ", `${what}: a read command never advises writing`)
           }
         }), { concurrency: 3, discard: true })
-      const writer = yield* runCli(["sync", "--db", failing[1]!], { PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
+      const writer = yield* runCli(["sync", "--db", failing[1]!], apiEnv(mock))
       assert.strictEqual(writer.exitCode, 1)
       assertHidden("sync", writer.stdout + writer.stderr)
     }), 120_000)

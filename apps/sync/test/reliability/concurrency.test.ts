@@ -4,12 +4,22 @@ import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { MirrorDatabase } from "../../src/db/MirrorDatabase.js"
 import * as Query from "../../src/query/Query.js"
-import { type CliProcess, count, mirrored, rows, spawnCli, startMock, synced, tempDatabase, truth } from "../harness.js"
+import {
+  apiEnv,
+  type CliProcess,
+  count,
+  mirrored,
+  rows,
+  spawnCli,
+  startMock,
+  synced,
+  tempDatabase,
+  truth
+} from "../harness.js"
 import { baseSeed, figures, random, rowsDiffering, scaled } from "./Figures.js"
 
 const tally = figures("concurrency")
 
-const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
 
 /** Each process with its exit code and when it exited. */
 const exits = (clis: ReadonlyArray<CliProcess>) =>

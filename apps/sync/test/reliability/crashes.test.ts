@@ -4,7 +4,20 @@ import { Effect } from "effect"
 import { statSync } from "node:fs"
 import { join } from "node:path"
 import { isDeepStrictEqual } from "node:util"
-import { type CliProcess, count, mirrored, rows, runLogContradictions, spawnCli, stagingTables, startMock, sync, tempDir, truth } from "../harness.js"
+import {
+  apiEnv,
+  type CliProcess,
+  count,
+  mirrored,
+  rows,
+  runLogContradictions,
+  spawnCli,
+  stagingTables,
+  startMock,
+  sync,
+  tempDir,
+  truth
+} from "../harness.js"
 import { baseSeed, figures, random, rowsDiffering, scaled } from "./Figures.js"
 
 const tally = figures("crashes")
@@ -128,10 +141,7 @@ describe("crashes: a sync SIGKILLed at any moment leaves the mirror as before or
         assert.notDeepEqual(after, before)
 
         yield* mock.clearRequests
-        const cli = yield* spawnCli(["sync", "--db", url, "--page-size", String(PAGE)], {
-          PICA_SECRET_KEY: mock.secret,
-          PICA_BASE_URL: mock.url
-        })
+        const cli = yield* spawnCli(["sync", "--db", url, "--page-size", String(PAGE)], apiEnv(mock))
         yield* killWhile(phase, cli, mock, dbFile, seed)
         tally.faults++
 

@@ -1,5 +1,4 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import type { MockPica } from "@picasync/mock"
 import { Cause, Effect, Exit, Layer, Logger, LogLevel } from "effect"
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
@@ -7,7 +6,18 @@ import { isDeepStrictEqual } from "node:util"
 import { DatabaseDiskFull } from "../../src/db/DatabaseError.js"
 import * as Progress from "../../src/Progress.js"
 import type { SyncRun } from "../../src/SyncRun.js"
-import { count, mirrored, rows, runLogContradictions, spawnCli, stagingTables, startMock, sync, truth } from "../harness.js"
+import {
+  apiEnv,
+  count,
+  mirrored,
+  rows,
+  runLogContradictions,
+  spawnCli,
+  stagingTables,
+  startMock,
+  sync,
+  truth
+} from "../harness.js"
 import { cannotMount, mountTmpfs, type Tmpfs } from "../Tmpfs.js"
 import { figures } from "./Figures.js"
 
@@ -18,7 +28,6 @@ const TMPFS_MEGABYTES = 24
 const BEFORE = 300
 const ADDED = 1_500
 
-const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
 
 /** A disk-full message: the database's path, the space left, and the mirror unchanged. */
 const diskFull = (file: string) =>

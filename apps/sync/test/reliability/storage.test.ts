@@ -5,7 +5,23 @@ import { type ChildProcess, spawnSync } from "node:child_process"
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { testCliBin } from "../cliBundle.js"
-import { type CliProcess, holdDatabase, mirrored, mirrorSnapshot, rows, spawnCli, stagedRows, startMock, sync, synced, tempDatabase, tempDir, truth, waitFor } from "../harness.js"
+import {
+  apiEnv,
+  type CliProcess,
+  holdDatabase,
+  mirrored,
+  mirrorSnapshot,
+  rows,
+  spawnCli,
+  stagedRows,
+  startMock,
+  sync,
+  synced,
+  tempDatabase,
+  tempDir,
+  truth,
+  waitFor
+} from "../harness.js"
 import { figures, scaled } from "./Figures.js"
 
 const tally = figures("storage")
@@ -23,7 +39,6 @@ const unprivileged = process.getuid?.() === 0 ? { uid: 65534 } : {}
 const canRunUnprivileged = unprivileged.uid === undefined ||
   spawnSync(process.execPath, ["-e", "require('fs').accessSync(process.argv[1], require('fs').constants.R_OK)", testCliBin], { ...unprivileged, gid: unprivileged.uid }).status === 0
 
-const apiEnv = (mock: MockPica.MockPicaServer) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url })
 
 /** Runs `command` against `db` and checks the failure: exit 1, one line on stderr naming the problem. */
 const failsInOneLine = (cli: CliProcess, command: string, expected: RegExp) =>

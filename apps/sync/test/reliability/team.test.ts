@@ -1,14 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { MockPica } from "@picasync/mock"
 import { Effect } from "effect"
-import { type CliProcess, count, mirrored, rows, spawnCli, startMock, truth, waitFor } from "../harness.js"
+import { apiEnv, type CliProcess, count, mirrored, rows, spawnCli, startMock, truth, waitFor } from "../harness.js"
 import { startSqld } from "../Sqld.js"
 import { full } from "./Figures.js"
 
 /** Rows whose apply on sqld lasts about a second here: long enough to stop, kill or freeze a sync inside it. */
 const ROWS_APPLIED_IN_ABOUT_A_SECOND = 15_000
 
-const env = (mock: MockPica.MockPicaServer, db: string) => ({ PICA_SECRET_KEY: mock.secret, PICA_BASE_URL: mock.url, PICASYNC_DB: db })
+const env = (mock: MockPica.MockPicaServer, db: string) => ({ ...apiEnv(mock), PICASYNC_DB: db })
 
 /** The mock the real API is like, without its limiter: these tests are about the database, not the API's pace. */
 const bigMock = (count: number, seed: number, secret?: string) =>
