@@ -5,6 +5,7 @@ import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import { thousands } from "./Thousands.js"
 
 /** Where a sync reports how far it is: a bar on a terminal, log lines elsewhere, nothing in tests. */
 export interface Service {
@@ -26,7 +27,6 @@ interface Phase {
   rows: number
 }
 
-const number = new Intl.NumberFormat("en-US")
 
 /** `42s`, `3m 05s` */
 const seconds = (millis: number) => {
@@ -40,8 +40,8 @@ const describe = (phase: Phase, now: number) => {
   const rate = (phase.rows * 1000) / elapsed
   const left = Math.max(0, phase.steps - phase.done)
   const eta = phase.done === 0 ? "" : ` · ETA ${seconds((elapsed / phase.done) * left)}`
-  return `${number.format(phase.done)}/${number.format(phase.steps)} · ${number.format(phase.rows)} rows · ${
-    number.format(Math.round(rate))
+  return `${thousands(phase.done)}/${thousands(phase.steps)} · ${thousands(phase.rows)} rows · ${
+    thousands(Math.round(rate))
   } rows/s${eta}`
 }
 
@@ -125,7 +125,7 @@ export const logLines: Layer.Layer<Progress> = Layer.sync(Progress, () => {
   return tracker({
     begin: (phase) => {
       tenth = 0
-      return Effect.logInfo(`${phase.label}: about ${number.format(phase.steps)} to go`)
+      return Effect.logInfo(`${phase.label}: about ${thousands(phase.steps)} to go`)
     },
     advance: (phase, now) => {
       const reached = phase.steps === 0 ? 10 : Math.floor((phase.done / phase.steps) * 10)

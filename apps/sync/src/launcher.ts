@@ -7,7 +7,6 @@
  * The cache is only an optimisation: one that is missing, stale, unreadable or unwritable costs
  * a normal start, never a failed command.
  */
-import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
@@ -79,7 +78,7 @@ const run = () => {
   // V8 checks only a cache's Node and the source's length, so the name tells builds apart: by version (an installed
   // package's files all carry one fixed mtime), and by the file's size and mtime (two builds of one version).
   const { size, mtimeMs } = fs.statSync(bundle)
-  const build = String(crypto.createHash("sha1").update(`${packageVersion()} ${size} ${mtimeMs}`).digest().readUIntBE(0, 6))
+  const build = `${packageVersion().replace(/[^\w.]/g, "_")}_${size}_${mtimeMs}`
   const cacheFile = path.join(cacheDirectory(), `${bundleName}-${process.version}-${process.arch}-${build}-${command()}.v8cache`)
   const cachedData = readCache(cacheFile)
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {

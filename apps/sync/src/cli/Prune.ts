@@ -3,10 +3,10 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Prune from "../Prune.js"
+import { thousands } from "../Thousands.js"
 import { databaseFlags, databaseOptions, described, sourceFilter, sourceFilterFlag } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
 import { ago } from "./Moment.js"
-import { number } from "./Output.js"
 
 /** `--keep` of `prune` and `sync`: how much history to keep. */
 export const keepFlag = (what: string) => Options.text("keep").pipe(described("duration", what))
@@ -16,10 +16,10 @@ export const cutoff = (keep: string) => ago("--keep", keep)
 
 /** `pruned 3 runs, 120 changes, … older than 2026-11-05T10:00:00.000Z` */
 export const prunedLine = (pruned: Prune.Pruned, before: string, dryRun: boolean) =>
-  `${dryRun ? "would remove" : "removed"} ${number.format(pruned.runs)} runs, ${number.format(pruned.changes)} changes, ${
-    number.format(pruned.versions)
-  } closed versions, ${number.format(pruned.notifications)} delivered notifications and ${
-    number.format(pruned.unreadableRows)
+  `${dryRun ? "would remove" : "removed"} ${thousands(pruned.runs)} runs, ${thousands(pruned.changes)} changes, ${
+    thousands(pruned.versions)
+  } closed versions, ${thousands(pruned.notifications)} delivered notifications and ${
+    thousands(pruned.unreadableRows)
   } unreadable-row records older than ${before}`
 
 /** `sync --keep`: the source's history older than `keep` pruned, logged in a line; the freed pages stay for later runs to reuse. */

@@ -4,19 +4,20 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Status from "../Status.js"
+import { thousands } from "../Thousands.js"
 import { asInterval, deprecatedHelp, maxAgeFlag, preferringOld, readerFlags, readerOptions, textOrJsonFlag } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
-import { notes, number, printTextOrJson } from "./Output.js"
+import { notes, printTextOrJson } from "./Output.js"
 
 const counts = (items: ReadonlyArray<Status.Count>) =>
-  items.length === 0 ? "none" : items.map((item) => `${item.value} ${number.format(item.connections)}`).join(" · ")
+  items.length === 0 ? "none" : items.map((item) => `${item.value} ${thousands(item.connections)}`).join(" · ")
 
 const runLine = (run: Status.RunSummary | null, now: number) => {
   if (run === null) return "never"
   const at = run.finishedAt ?? run.startedAt
   const when = `run ${run.id}, ${Status.age(now - Date.parse(at))} ago (${at})`
   return run.status === "succeeded"
-    ? `${when}: ${number.format(run.rowsFetched)} rows; ${number.format(run.inserted)} inserted, ${number.format(run.updated)} updated, ${number.format(run.unchanged)} unchanged, ${number.format(run.deleted)} deleted, ${number.format(run.restored)} restored${
+    ? `${when}: ${thousands(run.rowsFetched)} rows; ${thousands(run.inserted)} inserted, ${thousands(run.updated)} updated, ${thousands(run.unchanged)} unchanged, ${thousands(run.deleted)} deleted, ${thousands(run.restored)} restored${
       run.driftDetected ? "; drift seen" : ""
     }${notes(run)}`
     : `${when}, ${run.status}: ${run.error ?? "no message"}`
@@ -30,9 +31,9 @@ const text = (statuses: ReadonlyArray<Status.SourceStatus>, now: number) => {
       `source ${s.source}`,
       `  last success   ${runLine(s.lastSuccess, now)}`,
       `  last failure   ${runLine(s.lastFailure, now)}`,
-      `  connections    ${number.format(s.live)} live (${number.format(s.active)} active, ${
-        number.format(s.inactive)
-      } inactive), ${number.format(s.deleted)} deleted`,
+      `  connections    ${thousands(s.live)} live (${thousands(s.active)} active, ${
+        thousands(s.inactive)
+      } inactive), ${thousands(s.deleted)} deleted`,
       `  environments   ${counts(s.byEnvironment)}`,
       `  states         ${counts(s.byState)}`,
       `  top platforms  ${counts(s.topPlatforms)}`

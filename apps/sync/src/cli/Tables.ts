@@ -2,14 +2,15 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Tables from "../Tables.js"
+import { thousands } from "../Thousands.js"
 import { readerFlags, readerOptions, textOrJsonFlag } from "./Flags.js"
 import * as Mirror from "./Mirror.js"
-import { number, printTextOrJson } from "./Output.js"
+import { printTextOrJson } from "./Output.js"
 
 const text = (tables: ReadonlyArray<Tables.TableInfo>) =>
   tables.map((table) =>
     [
-      `${table.name} (${table.kind}${table.rows === undefined ? "" : `, ${number.format(table.rows)} rows`})${
+      `${table.name} (${table.kind}${table.rows === undefined ? "" : `, ${thousands(table.rows)} rows`})${
         table.description === "" ? "" : `: ${table.description}`
       }`,
       `  ${table.columns.map((column) => (column.type === "" ? column.name : `${column.name} ${column.type.toLowerCase()}`)).join(", ")}`

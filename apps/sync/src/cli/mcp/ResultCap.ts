@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { renderer } from "../../query/Format.js"
 import type { Rows } from "../../query/Query.js"
-import { number } from "../Output.js"
+import { thousands } from "../../Thousands.js"
 
 const utf8 = new TextDecoder()
 
@@ -52,12 +52,12 @@ export const cap = ({ batches, columns }: Rows, limits: Limits) =>
       })).pipe(Effect.map((): CappedResult => {
         if (cutBy === undefined) return { columns, rowCount, rows }
         const limit = cutBy === "rows"
-          ? `the limit of ${number.format(limits.maxRows)} rows (--max-rows)`
-          : `the limit of ${number.format(limits.maxBytes)} bytes (--max-bytes)`
+          ? `the limit of ${thousands(limits.maxRows)} rows (--max-rows)`
+          : `the limit of ${thousands(limits.maxBytes)} bytes (--max-bytes)`
         return {
           columns,
           rowCount,
-          cut: `cut: only the first ${number.format(rows.length)} of ${number.format(rowCount)} rows are shown, ${limit}; ` +
+          cut: `cut: only the first ${thousands(rows.length)} of ${thousands(rowCount)} rows are shown, ${limit}; ` +
             "narrow the query (WHERE, LIMIT and OFFSET, or aggregates) to see the rest",
           rows
         }
