@@ -119,13 +119,13 @@ const rows = async (file: string, sql: string) => {
 }
 
 describe("the packed packages, installed with npm alone", () => {
-  it("the CLI's tarball carries the bundled bin, the library, its types and migrations, a README and the LICENSE", () => {
+  it("the CLI's tarball carries the bundled bin with its dependencies' licence notices, the library, its types and migrations, a README and the LICENSE", () => {
     const pkg = manifest(installed)
     assert.deepStrictEqual(Object.keys(pkg.dependencies), ["@libsql/client", "@libsql/hrana-client", "libsql"])
     assert.notInclude(JSON.stringify(pkg.exports), "@picasync/source")
     assert.strictEqual(pkg.engines.node, ">=20.19")
     assert.strictEqual(pkg.license, "MIT")
-    for (const file of ["LICENSE", "README.md", "dist/bin.js", "dist/cli.cjs", "dist/readers.cjs", "dist/index.js", "dist/index.d.ts", "drizzle/meta/_journal.json"]) {
+    for (const file of ["LICENSE", "README.md", "dist/bin.js", "dist/cli.cjs", "dist/cli.cjs.LEGAL.txt", "dist/readers.cjs", "dist/index.js", "dist/index.d.ts", "drizzle/meta/_journal.json"]) {
       assert.isTrue(existsSync(join(installed, file)), file)
     }
     // Only the bundles are JavaScript; the CLI's sources and declarations stay out.
