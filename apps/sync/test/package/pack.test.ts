@@ -166,8 +166,10 @@ describe("the packed packages, installed with npm alone", () => {
       assert.deepStrictEqual(JSON.parse((await picasync(query, cache)).stdout), [{ runs: 2 }])
       const cached = readdirSync(cache.PICASYNC_CACHE_DIR).sort()
       assert.lengthOf(cached, 2)
-      assert.match(cached[0]!, new RegExp(`^cli-v${major}\\.[\\d.]+-x64-\\d+-demo\\.v8cache$`))
-      assert.match(cached[1]!, new RegExp(`^readers-v${major}\\.[\\d.]+-x64-\\d+-query\\.v8cache$`))
+      // The build's part of the name: the package's version, then the bundle's size and mtime.
+      const build = `${version.replaceAll(".", "\\.")}_\\d+_[\\d.]+`
+      assert.match(cached[0]!, new RegExp(`^cli-v${major}\\.[\\d.]+-x64-${build}-demo\\.v8cache$`))
+      assert.match(cached[1]!, new RegExp(`^readers-v${major}\\.[\\d.]+-x64-${build}-query\\.v8cache$`))
       assert.deepStrictEqual(JSON.parse((await picasync(query, cache)).stdout), [{ runs: 2 }])
       assert.deepStrictEqual(readdirSync(cache.PICASYNC_CACHE_DIR).sort(), cached)
       assert.deepStrictEqual(JSON.parse((await picasync(query, { PICASYNC_CACHE_DIR: join(dir, "demo.db") })).stdout), [{ runs: 2 }])
