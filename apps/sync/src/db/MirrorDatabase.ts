@@ -12,7 +12,7 @@ import type * as Scope from "effect/Scope"
 import { type DatabaseFailure, type DatabaseMissing, DatabaseUnreachable, failure as failureIn, type FailureContext } from "./DatabaseError.js"
 import { displayUrl, hranaEndpoint, localPath } from "./DatabaseUrl.js"
 import * as Migrate from "./Migrate.js"
-import { BUSY_TIMEOUT_MILLIS, checkExists, DEFAULT_TIMEOUT, localFile, type MirrorDatabaseOptions, open, refreshReplica } from "./Open.js"
+import { BUSY_TIMEOUT_MILLIS, checkExists, DEFAULT_TIMEOUT, localFile, type MirrorDatabaseOptions, open, PAGE_BYTES, refreshReplica } from "./Open.js"
 import * as RowCursor from "./RowCursor.js"
 import { type Orm, make as makeSession } from "./Session.js"
 import type { Statement } from "./Statement.js"
@@ -140,6 +140,8 @@ export const make: (
 
     if (file) {
       // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
+      // Before anything is written: the page size of a file is fixed by its first write.
+      yield* session.execute("open", { sql: `PRAGMA page_size = ${PAGE_BYTES}`, args: [] })
       yield* session.execute("open", { sql: "PRAGMA journal_mode = WAL", args: [] })
     }
 

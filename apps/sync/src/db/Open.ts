@@ -32,10 +32,18 @@ export const BUSY_TIMEOUT_MILLIS = 5_000
  */
 const SYNCHRONOUS = "NORMAL"
 /**
- * Page cache per connection, KiB (SQLite's default is 2 MiB): staging and the apply look rows up by
- * random id, and a cache this size keeps most of those pages in memory. A cap, so memory stays bounded.
+ * Page cache per connection, KiB (SQLite's default is 2 MiB), which also bounds the sorter that builds an index in
+ * memory. With 8 KiB pages a first sync of 1,000,000 rows took the same 63 s with 64, 40 or 32 MiB, peaking at 510,
+ * 472 and 430 MiB; at 100,000 rows 32 MiB ran a first sync and an unchanged one as fast as 64 MiB did with 4 KiB pages.
  */
-const CACHE_KIB = 64 * 1024
+const CACHE_KIB = 32 * 1024
+
+/**
+ * Pages of a new mirror file, bytes (SQLite's default is 4 KiB): rows of about 1 KB fill them better, and each scan,
+ * index build and checkpoint handles half as many pages: a first sync of 100,000 rows in 0.92x the time, of 1,000,000
+ * in 0.82x. A file that exists keeps the size it was made with.
+ */
+export const PAGE_BYTES = 8192
 
 /** Per-connection settings of a local file, so set again on every fresh connection. */
 export const PRAGMAS: ReadonlyArray<string> = [`PRAGMA synchronous = ${SYNCHRONOUS}`, `PRAGMA cache_size = -${CACHE_KIB}`]

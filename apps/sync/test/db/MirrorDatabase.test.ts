@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { sql } from "drizzle-orm"
 import { Deferred, Effect, Fiber, Ref } from "effect"
 import { MirrorDatabase } from "../../src/db/MirrorDatabase.js"
-import { backends, count, tempDatabase } from "../harness.js"
+import { backends, count, rows, sqlClient, tempDatabase } from "../harness.js"
 import { observer } from "../tracing.js"
 
 /** The numbers in table `t`, in order. */
@@ -130,5 +130,27 @@ describe("MirrorDatabase spans and layers", () => {
       const url = yield* tempDatabase
       yield* Effect.provide(Effect.void, MirrorDatabase.layerMigrated({ url }))
       assert.strictEqual(yield* count(url, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('connections', 'sync_runs', 'sync_locks')"), 3)
+    }))
+})
+
+describe("MirrorDatabase on a local file", () => {
+  const pragma = (url: string, name: string) => Effect.map(rows<Record<string, unknown>>(url, `PRAGMA ${name}`), ([row]) => Object.values(row ?? {})[0])
+
+  it.scopedLive("a new file is made with 8 KiB pages, in WAL mode", () =>
+    Effect.gen(function*() {
+      const url = yield* tempDatabase
+      yield* Effect.provide(Effect.void, MirrorDatabase.layerMigrated({ url }))
+      assert.strictEqual(Number(yield* pragma(url, "page_size")), 8192)
+      assert.strictEqual(yield* pragma(url, "journal_mode"), "wal")
+    }))
+
+  it.scopedLive("a file made with SQLite's default 4 KiB pages keeps them, and is migrated as before", () =>
+    Effect.gen(function*() {
+      const url = yield* tempDatabase
+      yield* Effect.scoped(Effect.flatMap(sqlClient(url), (client) => Effect.promise(() => client.execute("CREATE TABLE kept (n INTEGER)"))))
+      assert.strictEqual(Number(yield* pragma(url, "page_size")), 4096)
+      yield* Effect.provide(Effect.void, MirrorDatabase.layerMigrated({ url }))
+      assert.strictEqual(Number(yield* pragma(url, "page_size")), 4096)
+      assert.strictEqual(yield* count(url, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('kept', 'connections')"), 2)
     }))
 })
