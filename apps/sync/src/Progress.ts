@@ -27,7 +27,6 @@ interface Phase {
   rows: number
 }
 
-
 /** `42s`, `3m 05s` */
 const seconds = (millis: number) => {
   const total = Math.round(millis / 1000)

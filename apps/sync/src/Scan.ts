@@ -302,9 +302,10 @@ const inventory = Effect.fn("Scan.inventory")(function*(run: ScanRun) {
   } else if (first.guessMissed) {
     yield* Effect.logInfo(`page 1 did not hold the rows a guessed page size assumed: scanning again at ${first.pageSize}`)
   }
+  const rescan = drifted || first.guessMissed
   // Start the rescan afresh, so rows deleted during the first scan are confirmed gone in this run.
-  if (drifted || first.guessMissed) yield* run.staging.reset
-  const last = drifted || first.guessMissed ? yield* scan(run, "rescanning", PageSize.fixed(first.pageSize)) : first
+  if (rescan) yield* run.staging.reset
+  const last = rescan ? yield* scan(run, "rescanning", PageSize.fixed(first.pageSize)) : first
   const staged = yield* run.staging.count
   yield* count(run, () => ({ rowsUnlisted: Math.max(0, last.total - staged) }))
   // Unless the totals were stable and every counted row listed, missing rows are confirmed one by one.

@@ -139,9 +139,9 @@ export const make: (
         .pipe(Effect.withSpan("Database.cursor"))
 
     if (file) {
-      // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       // Before anything is written: the page size of a file is fixed by its first write.
       yield* session.execute("open", { sql: `PRAGMA page_size = ${PAGE_BYTES}`, args: [] })
+      // Readers (`sqlite3`, a status query) never block a sync, nor a sync them.
       yield* session.execute("open", { sql: "PRAGMA journal_mode = WAL", args: [] })
     }
 
